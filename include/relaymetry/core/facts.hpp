@@ -1,0 +1,193 @@
+#pragma once
+// Facts: everything collect() learned about one domain, as plain values. The rules and the renderers
+// read only this; they never see a socket. An area that was not checked (--only) is std::nullopt.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "relaymetry/core/dns_types.hpp"
+#include "relaymetry/core/policy_types.hpp"
+
+namespace relaymetry {
+
+// A lookup that failed (SERVFAIL, REFUSED, timeout, malformed): the area it belongs to is not judged.
+struct LookupFailure {
+    std::string name;
+    RecordType type = RecordType::a;
+    LookupStatus status = LookupStatus::timeout;
+    std::string error;
+};
+
+// The addresses of one host name (A and AAAA).
+struct HostAddresses {
+    std::string host;
+    LookupStatus v4_status = LookupStatus::timeout;
+    LookupStatus v6_status = LookupStatus::timeout;
+    std::vector<std::string> addresses;  // IPv4 first, each family in answer order
+};
+
+// ---- certificates and TLS -------------------------------------------------------------------
+
+struct CertificateInfo {
+    std::string subject;    // RFC 2253 form, e.g. "CN=mail.example.com,O=Example"
+    std::string issuer;
+    std::vector<std::string> san;  // DNS names and IP addresses of the subjectAltName
+    std::int64_t not_before = 0;   // seconds since the Unix epoch, UTC
+    std::int64_t not_after = 0;
+    std::string key_type;          // "RSA", "EC", "Ed25519", "DSA", ...
+    int key_bits = 0;              // RSA modulus / EC field size
+    std::string key;               // display form: "RSA-2048", "EC-P256", "Ed25519"
+    std::string signature;         // "sha256WithRSAEncryption"
+    bool self_signed = false;
+};
+
+struct CertificateFacts {
+    CertificateInfo leaf;
+    std::vector<CertificateInfo> intermediates;  // as sent by the server, leaf excluded
+    // What a current client concludes: full verification at OpenSSL's default security level
+    // against the system store or --ca-file, including validity dates and the host name.
+    bool chain_valid = false;
+    std::optional<std::string> verify_error;  // plain English, e.g. "certificate has expired"
+    // Whether the chain leads to a trust anchor at all, ignoring dates, host name, and key/digest
+    // strength (those have rules of their own). Empty when it does.
+    std::optional<std::string> trust_error;
+    bool name_match = false;  // SAN (or CN when there is no SAN) covers the host name
+};
+
+struct TlsFacts {
+    std::string version;       // "TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1"
+    std::string cipher;        // OpenSSL's name, as `openssl s_client` shows it
+    std::string cipher_iana;   // RFC name, e.g. "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"
+    bool forward_secrecy = true;
+    std::optional<std::string> weak_cipher_reason;  // "no forward secrecy", "RC4", "3DES", ...
+    // The session a modern client (TLS 1.2-1.3) could not establish; version/cipher then come from
+    // the diagnostic handshake (TLS 1.0-1.3 at @SECLEVEL=0).
+    bool modern_client_failed = false;
+    std::vector<std::string> legacy_versions_accepted;  // "TLSv1", "TLSv1.1" when offered alone
+    bool tls13_supported = false;
+    std::optional<CertificateFacts> certificate;
+};
+
+// ---- submission (RFC 6186, RFC 8314, RFC 3207) ----------------------------------------------
+
+enum class DiscoverySource { srv, fallback, none, disabled };
+std::string_view to_string(DiscoverySource source);
+
+enum class Security { implicit_tls, starttls };
+std::string_view to_string(Security security);
+
+// One vocabulary for every probe of one address.
+enum class ProbeStatus {
+    ok, refused, timeout, unreachable, no_starttls, starttls_rejected, tls_failed, protocol_error, inconclusive
+};
+std::string_view to_string(ProbeStatus status);
+
+struct SmtpFacts {
+    std::string banner;                      // the 220 reply text, lines joined by '\n'
+    std::vector<std::string> ehlo;           // EHLO keywords/lines before TLS (or after TLS on 465)
+    std::vector<std::string> ehlo_after_tls; // 587: EHLO lines after STARTTLS
+    bool starttls_offered = false;
+    std::vector<std::string> auth_before_tls;  // AUTH mechanisms offered in cleartext (587)
+    bool plaintext_on_implicit_port = false;   // 465 answered "220 ..." in plaintext
+    bool data_after_starttls_reply = false;    // bytes after "220 Ready to start TLS", before the handshake
+};
+
+struct StepTimings {
+    std::optional<int> connect, banner, ehlo, starttls, handshake;  // milliseconds
+};
+
+struct AddressProbe {
+    std::string address;
+    ProbeStatus status = ProbeStatus::timeout;
+    std::optional<std::string> error;  // plain English reason when status != ok
+    SmtpFacts smtp;
+    StepTimings timings_ms;
+    std::optional<TlsFacts> tls;
+};
+
+struct Endpoint {
+    std::string host;
+    std::uint16_t port = 0;
+    Security security = Security::implicit_tls;
+    bool from_srv = false;
+    HostAddresses resolution;
+    std::vector<AddressProbe> addresses;  // one per probed address
+};
+
+struct SubmissionFacts {
+    DiscoverySource source = DiscoverySource::none;
+    std::vector<SrvRecord> srv;  // both services, each in RFC 2782 order (priority, then weight)
+    std::vector<Endpoint> endpoints;
+    std::vector<LookupFailure> lookup_failures;
+};
+
+// ---- MX (RFC 5321 §5.1, RFC 7505) -------------------------------------------------------------
+
+struct MxFacts {
+    LookupStatus status = LookupStatus::timeout;
+    std::vector<MxRecord> records;  // sorted by preference
+    bool null_mx = false;           // the single record "0 ."
+    std::vector<HostAddresses> hosts;
+    std::vector<LookupFailure> lookup_failures;
+};
+
+// ---- MTA-STS (RFC 8461) and TLS-RPT (RFC 8460) -------------------------------------------------
+
+enum class TxtStatus { published, not_published, invalid, multiple, lookup_failed };
+std::string_view to_string(TxtStatus status);
+
+struct MtaStsTxtFacts {
+    TxtStatus status = TxtStatus::not_published;
+    std::vector<std::string> records;  // every TXT string at the name, as published
+    MtaStsTxtParse parse;              // of the single v=STSv1 record, when there is exactly one
+};
+
+enum class PolicyFetchStatus { fetched, not_fetched, http_error, redirect, tls_failed, too_large, invalid, unreachable };
+std::string_view to_string(PolicyFetchStatus status);
+
+struct MtaStsPolicyFacts {
+    std::string url;
+    PolicyFetchStatus status = PolicyFetchStatus::not_fetched;
+    std::optional<std::string> error;  // plain English for unreachable / tls_failed / timeouts
+    std::optional<int> http_status;
+    std::optional<std::string> content_type;
+    std::optional<std::string> location;  // of a 3xx
+    std::optional<std::string> body;      // up to 64 KiB
+    std::optional<MtaStsPolicyParse> parse;
+    std::optional<TlsFacts> tls;
+    HostAddresses resolution;
+};
+
+struct MtaStsFacts {
+    std::optional<MtaStsTxtFacts> txt;        // absent in `lint mta-sts-policy`
+    std::optional<MtaStsPolicyFacts> policy;  // absent in `lint mta-sts-txt`
+    std::vector<MxCoverage> mx_coverage;      // one per MX host, when there are a policy and MX records
+    std::vector<LookupFailure> lookup_failures;
+};
+
+struct TlsRptFacts {
+    TxtStatus status = TxtStatus::not_published;
+    std::vector<std::string> records;
+    TlsRptParse parse;
+    std::vector<LookupFailure> lookup_failures;
+};
+
+// ---- one domain -------------------------------------------------------------------------------
+
+struct DomainFacts {
+    std::string domain;  // lower-cased A-label form
+    // "Now" for every judgement about this domain (certificate expiry included): taken once from the
+    // injected clock when the check started, so evaluation is deterministic.
+    std::chrono::system_clock::time_point started_at{};
+    std::chrono::milliseconds duration{0};
+    std::optional<SubmissionFacts> submission;
+    std::optional<MxFacts> mx;
+    std::optional<MtaStsFacts> mta_sts;
+    std::optional<TlsRptFacts> tls_rpt;
+};
+
+}  // namespace relaymetry

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs everything relaymetry needs to build and test, from Debian 12 packages only.
+# Run as root on Debian 12 ("bookworm"). Safe to run again.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+packages=(
+  g++ cmake ninja-build pkg-config openssl ca-certificates
+  libboost1.81-dev libboost-url1.81-dev
+  libssl-dev libc-ares-dev libcli11-dev nlohmann-json3-dev catch2 libidn2-dev libexpected-dev
+  python3 python3-jsonschema
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
