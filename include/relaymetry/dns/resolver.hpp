@@ -1,0 +1,42 @@
+#pragma once
+// DNS lookups as awaitables on the program's one event loop. The Resolver interface is the seam that
+// lets discovery be tested with scripted answers; make_cares_resolver() is the real one (c-ares
+// driven by the loop: its sockets watched by Asio, its timeouts by a loop timer; no threads, no
+// getaddrinfo).
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "relaymetry/core/dns_types.hpp"
+
+namespace relaymetry::dns {
+
+struct ResolverConfig {
+    // "ADDR", "ADDR:PORT", "[V6ADDR]:PORT" (as given to --dns); empty = the system's resolvers.
+    std::vector<std::string> servers;
+    std::chrono::milliseconds try_timeout{2000};  // per attempt, before c-ares retries
+    int tries = 3;
+};
+
+// Checks one --dns value; returns a plain-English reason when it is not an address[:port].
+std::optional<std::string> validate_server(std::string_view server);
+
+class Resolver {
+public:
+    virtual ~Resolver() = default;
+    // Never throws for network trouble: every outcome is a LookupStatus in the result.
+    virtual boost::asio::awaitable<LookupResult> lookup(std::string name, RecordType type) = 0;
+};
+
+// One c-ares channel for one domain check. Lookups still pending at `deadline` end as timeout.
+std::unique_ptr<Resolver> make_cares_resolver(boost::asio::any_io_executor executor, const ResolverConfig& config,
+                                              std::chrono::steady_clock::time_point deadline);
+
+}  // namespace relaymetry::dns

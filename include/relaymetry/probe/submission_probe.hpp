@@ -1,0 +1,35 @@
+#pragma once
+// The submission probe: the SMTP/TLS dialogue with every address of one endpoint (RFC 8314, RFC 3207).
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "relaymetry/core/facts.hpp"
+#include "relaymetry/probe/connect_to.hpp"
+#include "relaymetry/probe/tls.hpp"
+
+namespace relaymetry::probe {
+
+// Mail servers rate-limit scanners: at most N connections at once to one address, across every
+// endpoint and domain of the run. One limiter serves the whole run.
+class ConnectionLimiter;
+std::shared_ptr<ConnectionLimiter> make_connection_limiter(std::size_t per_address = 2);
+
+struct ProbeOptions {
+    TlsContexts* tls = nullptr;
+    std::shared_ptr<ConnectionLimiter> limiter;
+    std::optional<std::string> ehlo_name;  // default: the address literal of the local socket
+    std::vector<ConnectToRule> connect_to;
+    std::chrono::steady_clock::time_point deadline;
+};
+
+// Probes every address in endpoint.resolution concurrently and returns one AddressProbe per
+// address (or one for the --connect-to destination). Never throws for network trouble.
+boost::asio::awaitable<std::vector<AddressProbe>> probe_endpoint(Endpoint endpoint, ProbeOptions options);
+
+}  // namespace relaymetry::probe
