@@ -6,12 +6,10 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "relaymetry/core/facts.hpp"
+#include "relaymetry/dns/answer_parser.hpp"  // k_max_addresses_per_family
 #include "relaymetry/dns/resolver.hpp"
 
 namespace relaymetry::dns {
-
-// At most this many addresses of each family are kept for one host.
-inline constexpr std::size_t k_max_addresses_per_family = 8;
 
 // A and AAAA of `host`, concurrently.
 boost::asio::awaitable<HostAddresses> resolve_host(Resolver& resolver, std::string host);
