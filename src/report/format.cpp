@@ -1,0 +1,142 @@
+// Shared formatting, and escape_untrusted: what a hostile peer sent must never reach the terminal raw.
+#include "format.hpp"
+
+#include <chrono>
+#include <cstdio>
+
+#include "relaymetry/report/report.hpp"
+
+namespace relaymetry::report {
+
+namespace {
+
+void append_escape(std::string& out, std::uint32_t code_point) {
+    char buffer[8];
+    std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned>(code_point));
+    out += buffer;
+}
+
+// Code points that move the cursor, switch terminal modes or reorder text on screen: C0, DEL, C1
+// (U+0080-U+009F, e.g. U+009B = CSI on some terminals), line/paragraph separators, and the bidi
+// controls of "Trojan Source" (U+202A-U+202E, U+2066-U+2069, U+200E/U+200F, U+061C).
+bool must_escape(std::uint32_t code_point) {
+    return code_point < 0x20 || code_point == 0x7f || (code_point >= 0x80 && code_point <= 0x9f) ||
+           code_point == 0x061c || code_point == 0x200e || code_point == 0x200f || code_point == 0x2028 ||
+           code_point == 0x2029 || (code_point >= 0x202a && code_point <= 0x202e) ||
+           (code_point >= 0x2066 && code_point <= 0x2069);
+}
+
+// Length of the valid UTF-8 sequence at `text[i]` (RFC 3629 §4: no overlongs, no surrogates, at most
+// U+10FFFF) and its code point; 0 when the bytes there are not valid UTF-8.
+std::size_t decode(std::string_view text, std::size_t i, std::uint32_t& code_point) {
+    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[i + k]); };
+    const unsigned char lead = byte(0);
+    std::size_t length = 0;
+    std::uint32_t minimum = 0;
+    if (lead < 0x80) {
+        code_point = lead;
+        return 1;
+    }
+    if (lead >= 0xc2 && lead <= 0xdf) {
+        length = 2, code_point = lead & 0x1f, minimum = 0x80;
+    } else if (lead >= 0xe0 && lead <= 0xef) {
+        length = 3, code_point = lead & 0x0f, minimum = 0x800;
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+        length = 4, code_point = lead & 0x07, minimum = 0x10000;
+    } else {
+        return 0;
+    }
+    if (i + length > text.size()) {
+        return 0;
+    }
+    for (std::size_t k = 1; k < length; ++k) {
+        if ((byte(k) & 0xc0) != 0x80) {
+            return 0;
+        }
+        code_point = (code_point << 6) | (byte(k) & 0x3f);
+    }
+    if (code_point < minimum || code_point > 0x10ffff || (code_point >= 0xd800 && code_point <= 0xdfff)) {
+        return 0;
+    }
+    return length;
+}
+
+}  // namespace
+
+std::string escape_untrusted(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size();) {
+        std::uint32_t code_point = 0;
+        const std::size_t length = decode(text, i, code_point);
+        if (length == 0) {
+            // Not UTF-8: show the byte itself, so the user sees what was sent.
+            char buffer[8];
+            std::snprintf(buffer, sizeof buffer, "\\x%02x", static_cast<unsigned char>(text[i]));
+            out += buffer;
+            ++i;
+            continue;
+        }
+        switch (code_point) {
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            case '\b': out += "\\b"; break;
+            case '\f': out += "\\f"; break;
+            case '\\': out += "\\\\"; break;  // so that an escape shown is always one we wrote
+            default:
+                if (must_escape(code_point)) {
+                    append_escape(out, code_point);
+                } else {
+                    out.append(text.substr(i, length));
+                }
+        }
+        i += length;
+    }
+    return out;
+}
+
+namespace detail {
+
+std::string iso8601(std::int64_t unix_seconds) {
+    using namespace std::chrono;
+    const sys_seconds instant{seconds{unix_seconds}};
+    const auto day = floor<days>(instant);
+    const year_month_day date{day};
+    const hh_mm_ss time{instant - day};
+    char buffer[40];
+    std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(date.year()),
+                  static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                  static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
+                  static_cast<int>(time.seconds().count()));
+    return buffer;
+}
+
+std::string date_only(std::int64_t unix_seconds) {
+    return iso8601(unix_seconds).substr(0, 10);
+}
+
+std::int64_t unix_seconds(std::chrono::system_clock::time_point time) {
+    return std::chrono::duration_cast<std::chrono::seconds>(time.time_since_epoch()).count();
+}
+
+std::int64_t days_left(std::int64_t not_after, std::int64_t now) {
+    const std::int64_t difference = not_after - now;
+    return difference >= 0 ? difference / 86400 : -((-difference + 86399) / 86400);
+}
+
+std::string_view result_of(const Summary& summary) {
+    return summary.errors > 0 ? "fail" : "pass";
+}
+
+std::string counts(const Summary& summary) {
+    const auto plural = [](int n, const char* word) {
+        return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+    };
+    return plural(summary.errors, "error") + ", " + plural(summary.warnings, "warning") + ", " +
+           plural(summary.notices, "notice");
+}
+
+}  // namespace detail
+
+}  // namespace relaymetry::report

@@ -1,0 +1,349 @@
+// The JSON renderers: one compact object per domain (docs/json.md, docs/schema/relaymetry-check.schema.json)
+// and one per lint (docs/schema/relaymetry-lint.schema.json). Keys keep the order of the documentation.
+#include <nlohmann/json.hpp>
+
+#include "format.hpp"
+#include "relaymetry/report/report.hpp"
+
+namespace relaymetry::report {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+using namespace detail;
+
+template <typename T>
+Json optional_json(const std::optional<T>& value) {
+    return value ? Json(*value) : Json(nullptr);
+}
+
+Json strings(const std::vector<std::string>& values) {
+    return Json(values);
+}
+
+Json lookup_failures_json(const std::vector<LookupFailure>& failures) {
+    Json array = Json::array();
+    for (const auto& failure : failures) {
+        array.push_back({{"name", failure.name},
+                         {"type", to_string(failure.type)},
+                         {"status", to_string(failure.status)},
+                         {"error", failure.error}});
+    }
+    return array;
+}
+
+Json resolution_json(const HostAddresses& resolution) {
+    return {{"host", resolution.host},
+            {"v4_status", to_string(resolution.v4_status)},
+            {"v6_status", to_string(resolution.v6_status)},
+            {"addresses", strings(resolution.addresses)}};
+}
+
+Json certificate_json(const CertificateFacts& cert, std::int64_t now) {
+    Json intermediates = Json::array();
+    for (const auto& info : cert.intermediates) {
+        intermediates.push_back({{"subject", info.subject},
+                                 {"issuer", info.issuer},
+                                 {"key", info.key},
+                                 {"signature", info.signature},
+                                 {"not_after", iso8601(info.not_after)},
+                                 {"self_signed", info.self_signed}});
+    }
+    const auto& leaf = cert.leaf;
+    return {{"subject", leaf.subject},
+            {"issuer", leaf.issuer},
+            {"san", strings(leaf.san)},
+            {"not_before", iso8601(leaf.not_before)},
+            {"not_after", iso8601(leaf.not_after)},
+            {"days_left", days_left(leaf.not_after, now)},
+            {"key", leaf.key},
+            {"signature", leaf.signature},
+            {"self_signed", leaf.self_signed},
+            {"chain_valid", cert.chain_valid},
+            {"verify_error", optional_json(cert.verify_error)},
+            {"trust_error", optional_json(cert.trust_error)},
+            {"name_match", cert.name_match},
+            {"intermediates", intermediates}};
+}
+
+// The session; the certificate is included for submission addresses (the policy carries it one level up).
+Json tls_json(const TlsFacts& tls, std::int64_t now, bool with_certificate) {
+    Json json = {{"version", tls.version},
+                 {"cipher", tls.cipher},
+                 {"cipher_iana", tls.cipher_iana},
+                 {"forward_secrecy", tls.forward_secrecy},
+                 {"weak_cipher_reason", optional_json(tls.weak_cipher_reason)},
+                 {"modern_client_failed", tls.modern_client_failed},
+                 {"legacy_versions_accepted", strings(tls.legacy_versions_accepted)},
+                 {"tls13_supported", tls.tls13_supported}};
+    if (with_certificate) {
+        json["certificate"] = tls.certificate ? certificate_json(*tls.certificate, now) : Json(nullptr);
+    }
+    return json;
+}
+
+Json timings_json(const StepTimings& timings) {
+    Json json = Json::object();
+    const std::pair<const char*, const std::optional<int>*> steps[] = {{"connect", &timings.connect},
+                                                                       {"banner", &timings.banner},
+                                                                       {"ehlo", &timings.ehlo},
+                                                                       {"starttls", &timings.starttls},
+                                                                       {"handshake", &timings.handshake}};
+    for (const auto& [name, value] : steps) {
+        if (*value) {
+            json[name] = **value;
+        }
+    }
+    return json;
+}
+
+Json address_json(const AddressProbe& probe, std::int64_t now) {
+    const auto& smtp = probe.smtp;
+    return {{"address", probe.address},
+            {"status", to_string(probe.status)},
+            {"error", optional_json(probe.error)},
+            {"smtp",
+             {{"banner", smtp.banner},
+              {"ehlo", strings(smtp.ehlo)},
+              {"ehlo_after_tls", strings(smtp.ehlo_after_tls)},
+              {"starttls_offered", smtp.starttls_offered},
+              {"auth_before_tls", strings(smtp.auth_before_tls)},
+              {"plaintext_on_implicit_port", smtp.plaintext_on_implicit_port},
+              {"data_after_starttls_reply", smtp.data_after_starttls_reply}}},
+            {"timings_ms", timings_json(probe.timings_ms)},
+            {"tls", probe.tls ? tls_json(*probe.tls, now, true) : Json(nullptr)}};
+}
+
+Json submission_json(const SubmissionFacts& submission, std::int64_t now) {
+    Json srv = Json::array();
+    for (const auto& record : submission.srv) {
+        srv.push_back({{"service", record.service},
+                       {"priority", record.priority},
+                       {"weight", record.weight},
+                       {"port", record.port},
+                       {"target", record.target}});
+    }
+    Json endpoints = Json::array();
+    for (const auto& endpoint : submission.endpoints) {
+        Json addresses = Json::array();
+        for (const auto& probe : endpoint.addresses) {
+            addresses.push_back(address_json(probe, now));
+        }
+        endpoints.push_back({{"host", endpoint.host},
+                             {"port", endpoint.port},
+                             {"security", to_string(endpoint.security)},
+                             {"from_srv", endpoint.from_srv},
+                             {"resolution", resolution_json(endpoint.resolution)},
+                             {"addresses", addresses}});
+    }
+    return {{"discovery", {{"source", to_string(submission.source)}, {"srv", srv}}},
+            {"endpoints", endpoints},
+            {"lookup_failures", lookup_failures_json(submission.lookup_failures)}};
+}
+
+Json mx_json(const MxFacts& mx) {
+    Json records = Json::array();
+    for (const auto& record : mx.records) {
+        records.push_back({{"preference", record.preference}, {"host", record.host}});
+    }
+    Json hosts = Json::array();
+    for (const auto& host : mx.hosts) {
+        hosts.push_back(resolution_json(host));
+    }
+    return {{"status", to_string(mx.status)},
+            {"records", records},
+            {"null_mx", mx.null_mx},
+            {"hosts", hosts},
+            {"lookup_failures", lookup_failures_json(mx.lookup_failures)}};
+}
+
+Json txt_json(const MtaStsTxtFacts& txt) {
+    return {{"status", to_string(txt.status)},
+            {"records", strings(txt.records)},
+            {"id", txt.parse.valid ? Json(txt.parse.id) : Json(nullptr)},
+            {"extensions", strings(txt.parse.extensions)},
+            {"errors", strings(txt.parse.errors)}};
+}
+
+Json coverage_json(const std::vector<MxCoverage>& coverage) {
+    Json array = Json::array();
+    for (const auto& entry : coverage) {
+        array.push_back({{"mx", entry.mx},
+                         {"covered", entry.covered},
+                         {"pattern", entry.covered ? Json(entry.pattern) : Json(nullptr)}});
+    }
+    return array;
+}
+
+Json policy_json(const MtaStsPolicyFacts& policy, std::int64_t now) {
+    const MtaStsPolicyParse* parse = policy.parse ? &*policy.parse : nullptr;
+    const Json mode = parse && parse->mode ? Json(to_string(*parse->mode)) : Json(nullptr);
+    const Json max_age = parse && parse->max_age ? Json(*parse->max_age) : Json(nullptr);
+    Json certificate = nullptr;
+    if (policy.tls && policy.tls->certificate) {
+        certificate = certificate_json(*policy.tls->certificate, now);
+    }
+    return {{"url", policy.url},
+            {"status", to_string(policy.status)},
+            {"error", optional_json(policy.error)},
+            {"http_status", optional_json(policy.http_status)},
+            {"content_type", optional_json(policy.content_type)},
+            {"location", optional_json(policy.location)},
+            {"body_bytes", policy.body ? Json(policy.body->size()) : Json(nullptr)},
+            {"valid", parse != nullptr && parse->valid},
+            {"version", parse ? optional_json(parse->version) : Json(nullptr)},
+            {"mode", mode},
+            {"max_age", max_age},
+            {"mx", parse ? strings(parse->mx) : Json::array()},
+            {"errors", parse ? strings(parse->errors) : Json::array()},
+            {"duplicate_fields", parse ? strings(parse->duplicate_fields) : Json::array()},
+            {"extension_fields", parse ? strings(parse->extension_fields) : Json::array()},
+            {"lf_line_endings", parse != nullptr && parse->lf_line_endings},
+            {"tls", policy.tls ? tls_json(*policy.tls, now, false) : Json(nullptr)},
+            {"certificate", certificate},
+            {"resolution", resolution_json(policy.resolution)}};
+}
+
+Json mta_sts_json(const MtaStsFacts& mta_sts, std::int64_t now) {
+    return {{"txt", mta_sts.txt ? txt_json(*mta_sts.txt) : Json(nullptr)},
+            {"policy", mta_sts.policy ? policy_json(*mta_sts.policy, now) : Json(nullptr)},
+            {"mx_coverage", coverage_json(mta_sts.mx_coverage)},
+            {"lookup_failures", lookup_failures_json(mta_sts.lookup_failures)}};
+}
+
+Json rua_json(const std::vector<RuaUri>& rua) {
+    Json array = Json::array();
+    for (const auto& uri : rua) {
+        array.push_back(uri.uri);
+    }
+    return array;
+}
+
+Json invalid_rua_json(const std::vector<RuaUri>& rua) {
+    Json array = Json::array();
+    for (const auto& uri : rua) {
+        if (!uri.valid) {
+            array.push_back({{"uri", uri.uri}, {"error", uri.error}});
+        }
+    }
+    return array;
+}
+
+Json tls_rpt_json(const TlsRptFacts& tls_rpt) {
+    return {{"status", to_string(tls_rpt.status)},
+            {"records", strings(tls_rpt.records)},
+            {"rua", rua_json(tls_rpt.parse.rua)},
+            {"invalid_rua", invalid_rua_json(tls_rpt.parse.rua)},
+            {"extensions", strings(tls_rpt.parse.extensions)},
+            {"errors", strings(tls_rpt.parse.errors)},
+            {"lookup_failures", lookup_failures_json(tls_rpt.lookup_failures)}};
+}
+
+Json findings_json(const Findings& findings) {
+    Json array = Json::array();
+    for (const auto& finding : findings) {
+        array.push_back({{"id", finding.id},
+                         {"severity", to_string(finding.severity)},
+                         {"target", finding.target},
+                         {"message", finding.message},
+                         {"fix", finding.fix},
+                         {"reference", finding.reference}});
+    }
+    return array;
+}
+
+Json summary_json(const Findings& findings) {
+    const Summary summary = summarize(findings);
+    return {{"errors", summary.errors},
+            {"warnings", summary.warnings},
+            {"notices", summary.notices},
+            {"result", result_of(summary)}};
+}
+
+// Compact, and safe on a terminal: invalid UTF-8 from the network becomes U+FFFD instead of an
+// exception, C0 controls are escaped by the serializer, and the C1/bidi code points it would emit raw
+// (valid JSON, but able to drive a terminal) are rewritten as \u escapes. They can only occur inside
+// strings, where an escape means the same character.
+std::string dump(const Json& json) {
+    const std::string raw = json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::string out;
+    out.reserve(raw.size());
+    for (std::size_t i = 0; i < raw.size();) {
+        const auto byte = static_cast<unsigned char>(raw[i]);
+        const auto next = i + 1 < raw.size() ? static_cast<unsigned char>(raw[i + 1]) : 0;
+        // Lead bytes of U+0080-U+009F (C1), U+061C, and U+2000-U+207F (separators, bidi controls):
+        // escape_untrusted decides for the whole character; continuation bytes never match these.
+        std::size_t length = 1;
+        if ((byte == 0xc2 && next >= 0x80 && next <= 0x9f) || (byte == 0xd8 && next == 0x9c)) {
+            length = 2;
+        } else if (byte == 0xe2 && (next == 0x80 || next == 0x81)) {
+            length = 3;
+        }
+        if (length > 1 || byte == 0x7f) {
+            out += escape_untrusted(std::string_view(raw).substr(i, length));
+        } else {
+            out += raw[i];
+        }
+        i += length;
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string render_json(const DomainFacts& facts, const Findings& findings) {
+    const auto now = unix_seconds(facts.started_at);
+    Json json = {{"schema_version", 1},
+                 {"domain", facts.domain},
+                 {"started_at", iso8601(now)},
+                 {"duration_ms", facts.duration.count()},
+                 {"submission", facts.submission ? submission_json(*facts.submission, now) : Json(nullptr)},
+                 {"mx", facts.mx ? mx_json(*facts.mx) : Json(nullptr)},
+                 {"mta_sts", facts.mta_sts ? mta_sts_json(*facts.mta_sts, now) : Json(nullptr)},
+                 {"tls_rpt", facts.tls_rpt ? tls_rpt_json(*facts.tls_rpt) : Json(nullptr)},
+                 {"findings", findings_json(findings)},
+                 {"summary", summary_json(findings)}};
+    return dump(json);
+}
+
+std::string render_lint_json(const LintReport& lint) {
+    Json json = {{"lint", lint.kind}, {"valid", lint.valid}};
+    const auto& facts = lint.facts;
+    if (lint.kind == "mta-sts-policy") {
+        const MtaStsPolicyParse* parse = nullptr;
+        if (facts.mta_sts && facts.mta_sts->policy && facts.mta_sts->policy->parse) {
+            parse = &*facts.mta_sts->policy->parse;
+        }
+        json["version"] = parse ? optional_json(parse->version) : Json(nullptr);
+        json["mode"] = parse && parse->mode ? Json(to_string(*parse->mode)) : Json(nullptr);
+        json["max_age"] = parse && parse->max_age ? Json(*parse->max_age) : Json(nullptr);
+        json["mx"] = parse ? strings(parse->mx) : Json::array();
+        if (facts.mx) {
+            json["mx_coverage"] = coverage_json(facts.mta_sts ? facts.mta_sts->mx_coverage : std::vector<MxCoverage>{});
+        }
+        json["duplicate_fields"] = parse ? strings(parse->duplicate_fields) : Json::array();
+        json["extension_fields"] = parse ? strings(parse->extension_fields) : Json::array();
+        json["lf_line_endings"] = parse != nullptr && parse->lf_line_endings;
+        json["errors"] = parse ? strings(parse->errors) : Json::array();
+    } else if (lint.kind == "mta-sts-txt") {
+        const MtaStsTxtFacts* txt = facts.mta_sts && facts.mta_sts->txt ? &*facts.mta_sts->txt : nullptr;
+        json["status"] = txt ? Json(to_string(txt->status)) : Json(nullptr);
+        json["records"] = txt ? strings(txt->records) : Json::array();
+        json["id"] = txt && txt->parse.valid ? Json(txt->parse.id) : Json(nullptr);
+        json["extensions"] = txt ? strings(txt->parse.extensions) : Json::array();
+        json["errors"] = txt ? strings(txt->parse.errors) : Json::array();
+    } else {
+        const TlsRptFacts* tls_rpt = facts.tls_rpt ? &*facts.tls_rpt : nullptr;
+        json["status"] = tls_rpt ? Json(to_string(tls_rpt->status)) : Json(nullptr);
+        json["records"] = tls_rpt ? strings(tls_rpt->records) : Json::array();
+        json["rua"] = tls_rpt ? rua_json(tls_rpt->parse.rua) : Json::array();
+        json["invalid_rua"] = tls_rpt ? invalid_rua_json(tls_rpt->parse.rua) : Json::array();
+        json["extensions"] = tls_rpt ? strings(tls_rpt->parse.extensions) : Json::array();
+        json["errors"] = tls_rpt ? strings(tls_rpt->parse.errors) : Json::array();
+    }
+    json["findings"] = findings_json(lint.findings);
+    json["summary"] = summary_json(lint.findings);
+    return dump(json);
+}
+
+}  // namespace relaymetry::report

@@ -1,0 +1,41 @@
+// dns.lookup-failed: a lookup that failed (SERVFAIL, REFUSED, timeout, malformed answer) says nothing
+// about the record, so the area that needed it is not judged; the failure itself is the finding.
+#include "checks.hpp"
+
+namespace relaymetry::rules::detail {
+
+namespace {
+
+void report_failures(const std::vector<LookupFailure>& failures, std::string_view area, Findings& out) {
+    for (const auto& failure : failures) {
+        std::string message = "The " + std::string(to_string(failure.type)) + " lookup of " + failure.name +
+                              " failed (" + std::string(to_string(failure.status));
+        if (!failure.error.empty()) {
+            message += ": " + failure.error;
+        }
+        message += "), so " + std::string(area) + " could not be judged from it.";
+        emit(out, "dns.lookup-failed", failure.name, std::move(message),
+             "Check that every authoritative name server of the zone of " + failure.name +
+                 " answers this query (dig " + std::string(to_string(failure.type)) + " " + failure.name +
+                 " +trace), and that the resolver used can reach them; then run the check again.");
+    }
+}
+
+}  // namespace
+
+void check_dns_lookup_failed(const DomainFacts& facts, const RuleOptions&, Findings& out) {
+    if (facts.submission) {
+        report_failures(facts.submission->lookup_failures, "submission", out);
+    }
+    if (facts.mx) {
+        report_failures(facts.mx->lookup_failures, "MX", out);
+    }
+    if (facts.mta_sts) {
+        report_failures(facts.mta_sts->lookup_failures, "MTA-STS", out);
+    }
+    if (facts.tls_rpt) {
+        report_failures(facts.tls_rpt->lookup_failures, "TLS-RPT", out);
+    }
+}
+
+}  // namespace relaymetry::rules::detail

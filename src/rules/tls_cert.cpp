@@ -1,0 +1,184 @@
+// tls.* and cert.*: every TLS session the check saw (submission addresses and the MTA-STS policy host).
+// For the policy host, certificate problems that make senders reject the policy are one
+// mta-sts.policy-tls-invalid finding (mta_sts.cpp) instead of cert.* (RFC 8461 §3.3).
+#include "checks.hpp"
+
+namespace relaymetry::rules::detail {
+
+namespace {
+
+std::string cert_summary(const CertificateInfo& leaf) {
+    return "subject " + quoted(leaf.subject) + ", SANs " + (leaf.san.empty() ? "none" : join(leaf.san, ", "));
+}
+
+// Certificate checks judge submission hosts only; see the file comment for the policy host.
+template <typename Visit>
+void for_each_certificate(const DomainFacts& facts, bool include_policy_host, Visit visit) {
+    for (const auto& subject : tls_subjects(facts)) {
+        if (subject.tls->certificate && (include_policy_host || !subject.policy_host)) {
+            visit(subject, *subject.tls->certificate);
+        }
+    }
+}
+
+}  // namespace
+
+void check_tls_version_deprecated(const DomainFacts& facts, const RuleOptions&, Findings& out) {
+    for (const auto& subject : tls_subjects(facts)) {
+        if (!is_deprecated_version(subject.tls->version)) {
+            continue;
+        }
+        emit(out, "tls.version-deprecated", subject.target,
+             subject.target + " negotiated " + subject.tls->version + " (" + subject.tls->cipher +
+                 "): TLS 1.0 and 1.1 are deprecated (RFC 8996)" +
+                 (subject.tls->modern_client_failed ? " and a current client cannot connect at all." : "."),
+             "Enable TLS 1.2 and 1.3 on " + subject.host + " and disable TLS 1.0 and 1.1.");
+    }
+}
+
+void check_tls_legacy_accepted(const DomainFacts& facts, const RuleOptions&, Findings& out) {
+    for (const auto& subject : tls_subjects(facts)) {
+        const auto& tls = *subject.tls;
+        if (tls.legacy_versions_accepted.empty() || is_deprecated_version(tls.version) || tls.version.empty()) {
+            continue;
+        }
+        emit(out, "tls.legacy-accepted", subject.target,
+             subject.target + " negotiates " + tls.version + " but still accepts " +
+                 join(tls.legacy_versions_accepted, " and ") +
+                 " when a client offers nothing newer: a downgrade-prone, deprecated protocol (RFC 8996).",
+             "Disable TLS 1.0 and 1.1 on " + subject.host + " (e.g. Postfix smtpd_tls_protocols = >=TLSv1.2).");
+    }
+}
+
+void check_tls_no_tls13(const DomainFacts& facts, const RuleOptions&, Findings& out) {
+    for (const auto& subject : tls_subjects(facts)) {
+        if (subject.tls->tls13_supported) {
+            continue;
+        }
+        emit(out, "tls.no-tls13", subject.target,
+             subject.target + " does not support TLS 1.3 (negotiated " + subject.tls->version + ").",
+             "Enable TLS 1.3 on " + subject.host + " (OpenSSL 1.1.1 or later supports it).");
+    }
+}
+
+void check_tls_weak_cipher(const DomainFacts& facts, const RuleOptions&, Findings& out) {
+    for (const auto& subject : tls_subjects(facts)) {
+        const auto& tls = *subject.tls;
+        if (tls.forward_secrecy && !tls.weak_cipher_reason) {
+            continue;
+        }
+        const std::string reason = tls.weak_cipher_reason ? *tls.weak_cipher_reason : "no forward secrecy";
+        emit(out, "tls.weak-cipher", subject.target,
+             subject.target + " negotiated the weak cipher suite " + tls.cipher + " (" + reason + ").",
+             "Prefer ECDHE suites with AES-GCM or ChaCha20-Poly1305 on " + subject.host +
+                 " and disable RC4, 3DES, NULL, EXPORT and static-RSA key exchange.");
+    }
+}
+
+void check_cert_expired(const DomainFacts& facts, const RuleOptions&, Findings& out) {
+    const auto now = now_seconds(facts);
+    for_each_certificate(facts, false, [&](const TlsSubject& subject, const CertificateFacts& cert) {
+        if (auto problem = expired_problem(cert.leaf, now)) {
+            emit(out, "cert.expired", subject.target,
+                 "At " + subject.target + ", " + *problem + "; " + cert_summary(cert.leaf) + ".",
+                 "Renew the certificate of " + subject.host +
+                     ", install it, reload the mail server, and make sure renewal is automatic.");
+        }
+    });
+}
+
+void check_cert_not_yet_valid(const DomainFacts& facts, const RuleOptions&, Findings& out) {
+    const auto now = now_seconds(facts);
+    for_each_certificate(facts, false, [&](const TlsSubject& subject, const CertificateFacts& cert) {
+        if (auto problem = not_yet_valid_problem(cert.leaf, now)) {
+            emit(out, "cert.not-yet-valid", subject.target,
+                 "At " + subject.target + ", " + *problem + "; " + cert_summary(cert.leaf) + ".",
+                 "Check the clock of the machine that issued the certificate of " + subject.host +
+                     ", or install a certificate that is valid now.");
+        }
+    });
+}
+
+void check_cert_expires_soon(const DomainFacts& facts, const RuleOptions& options, Findings& out) {
+    const auto now = now_seconds(facts);
+    for_each_certificate(facts, true, [&](const TlsSubject& subject, const CertificateFacts& cert) {
+        const auto left = days_left(cert.leaf, now);
+        if (cert.leaf.not_after < now || left >= options.expiry_warning_days) {
+            return;
+        }
+        emit(out, "cert.expires-soon", subject.target,
+             "The certificate of " + subject.target + " expires on " + format_date(cert.leaf.not_after) + ", in " +
+                 std::to_string(left) + (left == 1 ? " day" : " days") + " (" + cert_summary(cert.leaf) + ").",
+             "Renew the certificate of " + subject.host +
+                 " now, and check that automatic renewal also reloads the server that uses it.");
+    });
+}
+
+void check_cert_untrusted(const DomainFacts& facts, const RuleOptions&, Findings& out) {
+    for_each_certificate(facts, false, [&](const TlsSubject& subject, const CertificateFacts& cert) {
+        if (!cert.trust_error) {
+            return;
+        }
+        const std::string reason = lower(*cert.trust_error);
+        std::string fix;
+        if (cert.leaf.self_signed || reason.find("self") != std::string::npos) {
+            fix = "Replace the self-signed certificate of " + subject.host +
+                  " with one from a public CA (e.g. Let's Encrypt): mail clients do not trust it.";
+        } else if (reason.find("issuer") != std::string::npos || reason.find("intermediate") != std::string::npos) {
+            fix = "Configure " + subject.host +
+                  " to send the full chain (leaf followed by every intermediate, e.g. fullchain.pem), and check "
+                  "that the CA is publicly trusted.";
+        } else {
+            fix = "Install a certificate for " + subject.host + " from a publicly trusted CA, with its full chain.";
+        }
+        emit(out, "cert.untrusted", subject.target,
+             "The certificate chain of " + subject.target + " does not verify: " + *cert.trust_error + " (issuer " +
+                 quoted(cert.leaf.issuer) + ").",
+             fix);
+    });
+}
+
+void check_cert_name_mismatch(const DomainFacts& facts, const RuleOptions&, Findings& out) {
+    for_each_certificate(facts, false, [&](const TlsSubject& subject, const CertificateFacts& cert) {
+        if (cert.name_match) {
+            return;
+        }
+        emit(out, "cert.name-mismatch", subject.target,
+             "The certificate of " + subject.target + " is not valid for " + subject.host + ": it covers " +
+                 (cert.leaf.san.empty() ? "no Subject Alternative Name (subject " + quoted(cert.leaf.subject) + ")"
+                                        : join(cert.leaf.san, ", ")) +
+                 ".",
+             "Re-issue the certificate with " + subject.host + " in its Subject Alternative Names.");
+    });
+}
+
+void check_cert_weak_key(const DomainFacts& facts, const RuleOptions&, Findings& out) {
+    for_each_certificate(facts, false, [&](const TlsSubject& subject, const CertificateFacts& cert) {
+        const auto problems = weak_key_problems(cert);
+        if (problems.empty()) {
+            return;
+        }
+        emit(out, "cert.weak-key", subject.target,
+             "The chain of " + subject.target + " has a key too weak for current clients: " + join(problems, "; ") +
+                 ".",
+             "Re-issue the certificate of " + subject.host +
+                 " with an RSA key of at least 2048 bits or an EC P-256 key, from a CA whose chain meets the same "
+                 "bar.");
+    });
+}
+
+void check_cert_weak_signature(const DomainFacts& facts, const RuleOptions&, Findings& out) {
+    for_each_certificate(facts, false, [&](const TlsSubject& subject, const CertificateFacts& cert) {
+        const auto problems = weak_signature_problems(cert);
+        if (problems.empty()) {
+            return;
+        }
+        emit(out, "cert.weak-signature", subject.target,
+             "The chain of " + subject.target + " uses a signature current clients refuse: " + join(problems, "; ") +
+                 ".",
+             "Re-issue the certificate of " + subject.host +
+                 " signed with SHA-256 or better, and send intermediates that are too.");
+    });
+}
+
+}  // namespace relaymetry::rules::detail
