@@ -1,0 +1,26 @@
+#pragma once
+// OpenSSL handles owned by unique_ptr (private to the probe stage).
+
+#include <memory>
+
+#include <openssl/bio.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+namespace relaymetry::probe::detail {
+
+struct BioDeleter {
+    void operator()(BIO* bio) const { BIO_free(bio); }
+};
+struct StoreCtxDeleter {
+    void operator()(X509_STORE_CTX* context) const { X509_STORE_CTX_free(context); }
+};
+struct GeneralNamesDeleter {
+    void operator()(GENERAL_NAMES* names) const { GENERAL_NAMES_free(names); }
+};
+
+using BioPtr = std::unique_ptr<BIO, BioDeleter>;
+using StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, StoreCtxDeleter>;
+using GeneralNamesPtr = std::unique_ptr<GENERAL_NAMES, GeneralNamesDeleter>;
+
+}  // namespace relaymetry::probe::detail

@@ -1,0 +1,162 @@
+// TLS client contexts (three handshake profiles) and the inspection of a completed session.
+
+#include "relaymetry/probe/tls.hpp"
+
+#include <arpa/inet.h>
+#include <openssl/x509v3.h>
+
+#include <array>
+#include <stdexcept>
+
+#include <boost/system/system_error.hpp>
+
+#include "relaymetry/probe/certificate.hpp"
+
+namespace relaymetry::probe {
+
+namespace {
+
+namespace ssl = boost::asio::ssl;
+
+// Peer verification records, never aborts: the report needs the certificate facts of a broken
+// chain as much as of a good one. inspect_session verifies on its own.
+int accept_any_peer(int /*preverified*/, X509_STORE_CTX* /*context*/) {
+    return 1;
+}
+
+void configure(ssl::context& context, int min_version, int max_version, const char* ciphers,
+               const TlsClientOptions& options) {
+    SSL_CTX* handle = context.native_handle();
+    SSL_CTX_set_min_proto_version(handle, min_version);
+    SSL_CTX_set_max_proto_version(handle, max_version);
+    if (ciphers != nullptr) {
+        // TLS 1.0-1.2 suites; TLS 1.3 suites stay OpenSSL's defaults. @SECLEVEL=0 also lets the
+        // handshake complete with small keys and SHA-1 signatures, which the rules then report.
+        if (SSL_CTX_set_cipher_list(handle, ciphers) != 1) {
+            throw std::runtime_error(std::string("cannot set the TLS cipher list ") + ciphers);
+        }
+        // Servers old enough to need TLS 1.0 may predate RFC 5746; OpenSSL 3 refuses them by default.
+        SSL_CTX_set_options(handle, SSL_OP_LEGACY_SERVER_CONNECT);
+    }
+    try {
+        if (options.ca_file) {
+            context.load_verify_file(*options.ca_file);
+        } else {
+            context.set_default_verify_paths();
+        }
+    } catch (const boost::system::system_error& error) {
+        throw std::runtime_error("cannot read the CA file " + options.ca_file.value_or("(system store)") + ": " +
+                                 error.code().message());
+    }
+    SSL_CTX_set_verify(handle, SSL_VERIFY_PEER, accept_any_peer);
+}
+
+bool is_ip_literal(const std::string& host) {
+    std::array<unsigned char, 16> buffer{};
+    return inet_pton(AF_INET, host.c_str(), buffer.data()) == 1 ||
+           inet_pton(AF_INET6, host.c_str(), buffer.data()) == 1;
+}
+
+bool has_forward_secrecy(const SSL* ssl, const SSL_CIPHER* cipher) {
+    if (SSL_version(ssl) >= TLS1_3_VERSION) {
+        return true;  // RFC 8446: every TLS 1.3 key exchange is (EC)DHE
+    }
+    switch (SSL_CIPHER_get_kx_nid(cipher)) {
+    case NID_kx_ecdhe:
+    case NID_kx_dhe:
+    case NID_kx_ecdhe_psk:
+    case NID_kx_dhe_psk:
+        return true;
+    default:
+        return false;
+    }
+}
+
+// The worst property of the suite, for tls.weak-cipher.
+std::optional<std::string> weak_cipher_reason(const SSL_CIPHER* cipher, bool forward_secrecy) {
+    const std::string name = SSL_CIPHER_get_name(cipher);
+    switch (SSL_CIPHER_get_cipher_nid(cipher)) {
+    case NID_undef:
+        return "NULL cipher (no encryption)";
+    case NID_rc4:
+    case NID_rc4_40:
+        return "RC4";
+    case NID_des_ede3_cbc:
+        return "3DES";
+    case NID_des_cbc:
+        return "DES";
+    default:
+        break;
+    }
+    if (name.find("EXP") != std::string::npos) {
+        return "EXPORT";
+    }
+    if (SSL_CIPHER_get_digest_nid(cipher) == NID_md5) {
+        return "MD5 MAC";
+    }
+    if (!forward_secrecy) {
+        return "no forward secrecy";
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+struct TlsContexts::Impl {
+    explicit Impl(const TlsClientOptions& options)
+        : modern(ssl::context::tls_client), diagnostic(ssl::context::tls_client),
+          legacy_only(ssl::context::tls_client) {
+        configure(modern, TLS1_2_VERSION, TLS1_3_VERSION, nullptr, options);
+        configure(diagnostic, TLS1_VERSION, TLS1_3_VERSION, "DEFAULT:@SECLEVEL=0", options);
+        configure(legacy_only, TLS1_VERSION, TLS1_1_VERSION, "DEFAULT:@SECLEVEL=0", options);
+    }
+    ssl::context modern;
+    ssl::context diagnostic;
+    ssl::context legacy_only;
+};
+
+TlsContexts::TlsContexts(const TlsClientOptions& options) : m_impl(std::make_unique<Impl>(options)) {}
+
+TlsContexts::~TlsContexts() = default;
+
+boost::asio::ssl::context& TlsContexts::get(HandshakeProfile profile) {
+    switch (profile) {
+    case HandshakeProfile::diagnostic:
+        return m_impl->diagnostic;
+    case HandshakeProfile::legacy_only:
+        return m_impl->legacy_only;
+    case HandshakeProfile::modern:
+        break;
+    }
+    return m_impl->modern;
+}
+
+void prepare_client(SSL* ssl, const std::string& host) {
+    if (is_ip_literal(host)) {
+        // RFC 6066 §3: literal IP addresses are not permitted in SNI.
+        X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host.c_str());
+        return;
+    }
+    SSL_set_tlsext_host_name(ssl, host.c_str());
+    SSL_set1_host(ssl, host.c_str());
+}
+
+TlsFacts inspect_session(SSL* ssl, const std::string& host) {
+    TlsFacts facts;
+    facts.version = SSL_get_version(ssl);
+    facts.tls13_supported = SSL_version(ssl) >= TLS1_3_VERSION;
+    if (const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl); cipher != nullptr) {
+        facts.cipher = SSL_CIPHER_get_name(cipher);
+        const char* standard = SSL_CIPHER_standard_name(cipher);
+        facts.cipher_iana = standard != nullptr ? standard : facts.cipher;
+        facts.forward_secrecy = has_forward_secrecy(ssl, cipher);
+        facts.weak_cipher_reason = weak_cipher_reason(cipher, facts.forward_secrecy);
+    }
+    if (X509* leaf = SSL_get0_peer_certificate(ssl); leaf != nullptr) {
+        X509_STORE* trust = SSL_CTX_get_cert_store(SSL_get_SSL_CTX(ssl));
+        facts.certificate = judge_certificate(leaf, SSL_get_peer_cert_chain(ssl), trust, host);
+    }
+    return facts;
+}
+
+}  // namespace relaymetry::probe

@@ -1,0 +1,355 @@
+// inspect_session against the fake HTTPS server on loopback, one certificate defect per case.
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <optional>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include "relaymetry/probe/tls.hpp"
+#include "support/fake_https.hpp"
+#include "support/test_pki.hpp"
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using relaymetry::TlsFacts;
+using relaymetry::probe::HandshakeProfile;
+using relaymetry::probe::TlsClientOptions;
+using relaymetry::probe::TlsContexts;
+using namespace relaymetry::test;
+
+struct Handshake {
+    std::string error;  // empty when the handshake completed
+    TlsFacts facts;
+};
+
+asio::awaitable<Handshake> connect_and_inspect(asio::ssl::context* context, std::uint16_t port, std::string host) {
+    Handshake result;
+    auto executor = co_await asio::this_coro::executor;
+    asio::ssl::stream<beast::tcp_stream> stream(beast::tcp_stream(executor), *context);
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(10));
+    boost::system::error_code error;
+    co_await beast::get_lowest_layer(stream).async_connect(
+        asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port),
+        asio::redirect_error(asio::use_awaitable, error));
+    if (error) {
+        result.error = "connect: " + error.message();
+        co_return result;
+    }
+    relaymetry::probe::prepare_client(stream.native_handle(), host);
+    co_await stream.async_handshake(asio::ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, error));
+    if (error) {
+        result.error = "handshake: " + error.message();
+        co_return result;
+    }
+    result.facts = relaymetry::probe::inspect_session(stream.native_handle(), host);
+    co_return result;
+}
+
+void store(std::optional<Handshake>* out, std::exception_ptr error, Handshake result) {
+    if (!error) {
+        *out = std::move(result);
+    }
+}
+
+Handshake handshake(TlsContexts& contexts, HandshakeProfile profile, const FakeHttps& server, const std::string& host) {
+    asio::io_context io;
+    std::optional<Handshake> out;
+    asio::co_spawn(io, connect_and_inspect(&contexts.get(profile), server.port(), host),
+                   [&out](std::exception_ptr error, Handshake result) { store(&out, error, std::move(result)); });
+    io.run();
+    REQUIRE(out.has_value());
+    return *out;
+}
+
+FakeHttpsOptions serve(const IssuedCertificate& issued) {
+    FakeHttpsOptions options;
+    options.chain_file = issued.chain_file;
+    options.key_file = issued.key_file;
+    return options;
+}
+
+LeafSpec leaf_for(const std::string& name) {
+    LeafSpec spec;
+    spec.common_name = name;
+    spec.dns_names = {name};
+    return spec;
+}
+
+// The facts of one certificate case, through the diagnostic profile so that weak certificates
+// still complete the handshake.
+relaymetry::CertificateFacts certificate_case(TestPki& pki, const LeafSpec& spec, const std::string& host) {
+    FakeHttps server(serve(pki.issue(spec)));
+    TlsContexts contexts(TlsClientOptions{pki.root_file().string()});
+    const Handshake result = handshake(contexts, HandshakeProfile::diagnostic, server, host);
+    REQUIRE(result.error.empty());
+    REQUIRE(result.facts.certificate.has_value());
+    return *result.facts.certificate;
+}
+
+}  // namespace
+
+TEST_CASE("a valid chain: TLS 1.3, every certificate fact filled") {
+    TestPki pki;
+    FakeHttps server(serve(pki.issue(leaf_for("mail.example.test"))));
+    TlsContexts contexts(TlsClientOptions{pki.root_file().string()});
+    const Handshake result = handshake(contexts, HandshakeProfile::modern, server, "mail.example.test");
+    REQUIRE(result.error.empty());
+    const TlsFacts& tls = result.facts;
+    CHECK(tls.version == "TLSv1.3");
+    CHECK(tls.tls13_supported);
+    CHECK(tls.forward_secrecy);
+    CHECK_FALSE(tls.weak_cipher_reason.has_value());
+    CHECK(tls.cipher.rfind("TLS_", 0) == 0);
+    CHECK(tls.cipher_iana == tls.cipher);  // TLS 1.3 suites have one name
+    REQUIRE(tls.certificate.has_value());
+    const auto& cert = *tls.certificate;
+    CHECK(cert.chain_valid);
+    CHECK_FALSE(cert.verify_error.has_value());
+    CHECK_FALSE(cert.trust_error.has_value());
+    CHECK(cert.name_match);
+    CHECK(cert.leaf.subject == "CN=mail.example.test,O=Relaymetry Tests");
+    CHECK(cert.leaf.issuer.find("CN=Relaymetry Test Intermediate") == 0);
+    CHECK(cert.leaf.san == std::vector<std::string>{"mail.example.test"});
+    CHECK(cert.leaf.not_after - cert.leaf.not_before == 91 * 24 * 3600);
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch()).count();
+    CHECK(cert.leaf.not_before < now);
+    CHECK(cert.leaf.not_after > now);
+    CHECK(cert.leaf.key_type == "RSA");
+    CHECK(cert.leaf.key_bits == 2048);
+    CHECK(cert.leaf.key == "RSA-2048");
+    CHECK(cert.leaf.signature == "sha256WithRSAEncryption");
+    CHECK_FALSE(cert.leaf.self_signed);
+    REQUIRE(cert.intermediates.size() == 1);
+    CHECK(cert.intermediates[0].subject.find("CN=Relaymetry Test Intermediate") == 0);
+    CHECK(cert.intermediates[0].signature == "ecdsa-with-SHA256");  // the root's key is EC
+}
+
+TEST_CASE("expired and not-yet-valid certificates fail verification but are trusted") {
+    TestPki pki;
+    LeafSpec expired = leaf_for("mail.example.test");
+    expired.not_before_days = -60;
+    expired.not_after_days = -1;
+    const auto old = certificate_case(pki, expired, "mail.example.test");
+    CHECK_FALSE(old.chain_valid);
+    CHECK(old.verify_error == "certificate has expired");
+    CHECK_FALSE(old.trust_error.has_value());
+    CHECK(old.name_match);
+
+    LeafSpec future = leaf_for("mail.example.test");
+    future.not_before_days = 2;
+    const auto early = certificate_case(pki, future, "mail.example.test");
+    CHECK_FALSE(early.chain_valid);
+    CHECK(early.verify_error == "certificate is not yet valid");
+    CHECK_FALSE(early.trust_error.has_value());
+}
+
+TEST_CASE("a certificate expiring in 5 days is still valid") {
+    TestPki pki;
+    LeafSpec spec = leaf_for("mail.example.test");
+    spec.not_after_days = 5;
+    const auto cert = certificate_case(pki, spec, "mail.example.test");
+    CHECK(cert.chain_valid);
+    CHECK_FALSE(cert.verify_error.has_value());
+}
+
+TEST_CASE("a certificate for another name: name mismatch, chain otherwise trusted") {
+    TestPki pki;
+    const auto cert = certificate_case(pki, leaf_for("other.example.test"), "mail.example.test");
+    CHECK_FALSE(cert.chain_valid);
+    CHECK_FALSE(cert.name_match);
+    CHECK(cert.verify_error == "certificate does not match the host name mail.example.test");
+    CHECK_FALSE(cert.trust_error.has_value());
+}
+
+TEST_CASE("a CN-only certificate matches through its CN") {
+    TestPki pki;
+    LeafSpec spec;
+    spec.common_name = "mail.example.test";
+    const auto cert = certificate_case(pki, spec, "mail.example.test");
+    CHECK(cert.leaf.san.empty());
+    CHECK(cert.name_match);
+    CHECK(cert.chain_valid);
+}
+
+TEST_CASE("the CN is ignored when a DNS SAN is present") {
+    TestPki pki;
+    LeafSpec spec;
+    spec.common_name = "mail.example.test";
+    spec.dns_names = {"smtp.example.test"};
+    const auto cert = certificate_case(pki, spec, "mail.example.test");
+    CHECK_FALSE(cert.name_match);
+}
+
+TEST_CASE("an IP address SAN matches an IP literal host") {
+    TestPki pki;
+    LeafSpec spec = leaf_for("127.0.0.1");
+    const auto cert = certificate_case(pki, spec, "127.0.0.1");
+    CHECK(cert.leaf.san == std::vector<std::string>{"127.0.0.1"});
+    CHECK(cert.name_match);
+    CHECK(cert.chain_valid);
+}
+
+TEST_CASE("a self-signed certificate is untrusted") {
+    TestPki pki;
+    LeafSpec spec = leaf_for("mail.example.test");
+    spec.issuer = Issuer::self;
+    const auto cert = certificate_case(pki, spec, "mail.example.test");
+    CHECK(cert.leaf.self_signed);
+    CHECK_FALSE(cert.chain_valid);
+    REQUIRE(cert.verify_error.has_value());
+    CHECK(cert.verify_error->find("self-signed") != std::string::npos);
+    REQUIRE(cert.trust_error.has_value());
+    CHECK(cert.trust_error->find("self-signed") != std::string::npos);
+}
+
+TEST_CASE("a missing intermediate: untrusted, and the message names both causes") {
+    TestPki pki;
+    LeafSpec spec = leaf_for("mail.example.test");
+    spec.send_intermediate = false;
+    const auto cert = certificate_case(pki, spec, "mail.example.test");
+    CHECK(cert.intermediates.empty());
+    CHECK_FALSE(cert.chain_valid);
+    REQUIRE(cert.trust_error.has_value());
+    CHECK(cert.trust_error->find("unknown") != std::string::npos);
+    CHECK(cert.trust_error->find("intermediate") != std::string::npos);
+}
+
+TEST_CASE("a certificate from an unknown CA is untrusted") {
+    TestPki pki;
+    TestPki stranger;
+    FakeHttps server(serve(stranger.issue(leaf_for("mail.example.test"))));
+    TlsContexts contexts(TlsClientOptions{pki.root_file().string()});
+    const Handshake result = handshake(contexts, HandshakeProfile::modern, server, "mail.example.test");
+    REQUIRE(result.error.empty());
+    REQUIRE(result.facts.certificate.has_value());
+    const auto& cert = *result.facts.certificate;
+    CHECK_FALSE(cert.chain_valid);
+    CHECK(cert.name_match);
+    REQUIRE(cert.trust_error.has_value());
+    CHECK(cert.trust_error->find("unable to get local issuer certificate") == 0);
+}
+
+TEST_CASE("RSA-1024 fails at the clients' security level but the path is trusted") {
+    TestPki pki;
+    LeafSpec spec = leaf_for("mail.example.test");
+    spec.key = KeyKind::rsa1024;
+    const auto cert = certificate_case(pki, spec, "mail.example.test");
+    CHECK(cert.leaf.key == "RSA-1024");
+    CHECK_FALSE(cert.chain_valid);
+    REQUIRE(cert.verify_error.has_value());
+    CHECK(cert.verify_error->find("too small") != std::string::npos);
+    CHECK_FALSE(cert.trust_error.has_value());
+}
+
+TEST_CASE("a SHA-1 signature fails at the clients' security level but the path is trusted") {
+    TestPki pki;
+    LeafSpec spec = leaf_for("mail.example.test");
+    spec.digest = Digest::sha1;
+    const auto cert = certificate_case(pki, spec, "mail.example.test");
+    CHECK(cert.leaf.signature == "sha1WithRSAEncryption");
+    CHECK_FALSE(cert.chain_valid);
+    REQUIRE(cert.verify_error.has_value());
+    CHECK(cert.verify_error->find("weak digest") != std::string::npos);
+    CHECK_FALSE(cert.trust_error.has_value());
+}
+
+TEST_CASE("an EC P-256 key is described as EC-P256") {
+    TestPki pki;
+    LeafSpec spec = leaf_for("mail.example.test");
+    spec.key = KeyKind::ec_p256;
+    const auto cert = certificate_case(pki, spec, "mail.example.test");
+    CHECK(cert.leaf.key_type == "EC");
+    CHECK(cert.leaf.key_bits == 256);
+    CHECK(cert.leaf.key == "EC-P256");
+    CHECK(cert.chain_valid);
+}
+
+TEST_CASE("the system store does not trust the test root") {
+    TestPki pki;
+    FakeHttps server(serve(pki.issue(leaf_for("mail.example.test"))));
+    TlsContexts contexts(TlsClientOptions{});
+    const Handshake result = handshake(contexts, HandshakeProfile::modern, server, "mail.example.test");
+    REQUIRE(result.error.empty());
+    REQUIRE(result.facts.certificate.has_value());
+    CHECK_FALSE(result.facts.certificate->chain_valid);
+    CHECK(result.facts.certificate->trust_error.has_value());
+}
+
+TEST_CASE("an unreadable CA file is an error at construction") {
+    CHECK_THROWS_AS(TlsContexts(TlsClientOptions{"/nonexistent/ca.pem"}), std::runtime_error);
+}
+
+TEST_CASE("a TLS 1.2-only server negotiates TLS 1.2 with an ECDHE suite") {
+    TestPki pki;
+    FakeHttpsOptions options = serve(pki.issue(leaf_for("mail.example.test")));
+    options.max_version = TlsVersion::tls1_2;
+    FakeHttps server(options);
+    TlsContexts contexts(TlsClientOptions{pki.root_file().string()});
+    const Handshake result = handshake(contexts, HandshakeProfile::modern, server, "mail.example.test");
+    REQUIRE(result.error.empty());
+    CHECK(result.facts.version == "TLSv1.2");
+    CHECK_FALSE(result.facts.tls13_supported);
+    CHECK(result.facts.cipher.rfind("ECDHE-", 0) == 0);
+    CHECK(result.facts.cipher_iana.rfind("TLS_ECDHE_", 0) == 0);
+    CHECK(result.facts.forward_secrecy);
+    CHECK_FALSE(result.facts.weak_cipher_reason.has_value());
+}
+
+TEST_CASE("a suite with RSA key exchange has no forward secrecy") {
+    TestPki pki;
+    FakeHttpsOptions options = serve(pki.issue(leaf_for("mail.example.test")));
+    options.max_version = TlsVersion::tls1_2;
+    options.ciphers = "AES128-SHA:@SECLEVEL=0";
+    FakeHttps server(options);
+    TlsContexts contexts(TlsClientOptions{pki.root_file().string()});
+    const Handshake result = handshake(contexts, HandshakeProfile::diagnostic, server, "mail.example.test");
+    REQUIRE(result.error.empty());
+    CHECK(result.facts.cipher == "AES128-SHA");
+    CHECK(result.facts.cipher_iana == "TLS_RSA_WITH_AES_128_CBC_SHA");
+    CHECK_FALSE(result.facts.forward_secrecy);
+    CHECK(result.facts.weak_cipher_reason == "no forward secrecy");
+}
+
+TEST_CASE("the legacy-only profile: accepted by a TLS 1.0 server, refused by a TLS 1.2-only one") {
+    TestPki pki;
+    const auto issued = pki.issue(leaf_for("mail.example.test"));
+    TlsContexts contexts(TlsClientOptions{pki.root_file().string()});
+
+    FakeHttpsOptions old_options = serve(issued);
+    old_options.max_version = TlsVersion::tls1_0;
+    FakeHttps old_server(old_options);
+    const Handshake old_result = handshake(contexts, HandshakeProfile::legacy_only, old_server, "mail.example.test");
+    REQUIRE(old_result.error.empty());
+    CHECK(old_result.facts.version == "TLSv1");
+
+    FakeHttpsOptions new_options = serve(issued);
+    new_options.min_version = TlsVersion::tls1_2;
+    FakeHttps new_server(new_options);
+    const Handshake new_result = handshake(contexts, HandshakeProfile::legacy_only, new_server, "mail.example.test");
+    CHECK_FALSE(new_result.error.empty());
+}
+
+TEST_CASE("the modern profile refuses a TLS 1.0-only server; the diagnostic profile gets TLS 1.0") {
+    TestPki pki;
+    FakeHttpsOptions options = serve(pki.issue(leaf_for("mail.example.test")));
+    options.max_version = TlsVersion::tls1_0;
+    FakeHttps server(options);
+    TlsContexts contexts(TlsClientOptions{pki.root_file().string()});
+    CHECK_FALSE(handshake(contexts, HandshakeProfile::modern, server, "mail.example.test").error.empty());
+    const Handshake result = handshake(contexts, HandshakeProfile::diagnostic, server, "mail.example.test");
+    REQUIRE(result.error.empty());
+    CHECK(result.facts.version == "TLSv1");
+    REQUIRE(result.facts.certificate.has_value());
+    CHECK(result.facts.certificate->chain_valid);
+}
