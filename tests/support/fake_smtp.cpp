@@ -1,0 +1,388 @@
+// The scripted submission server (see fake_smtp.hpp).
+#include "support/fake_smtp.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <exception>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <openssl/ssl.h>
+
+namespace relaymetry::test {
+
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+constexpr std::size_t k_max_command_line = 8192;
+constexpr std::size_t k_oversized_bytes = 10 * 1024 * 1024;
+
+// The server's state, shared by the thread that runs it and the test that queries it.
+struct Server {
+    explicit Server(FakeSmtpConfig c) : config(std::move(c)), v4(io), v6(io) {}
+
+    FakeSmtpConfig config;
+    asio::io_context io;
+    asio::ssl::context tls{asio::ssl::context::tls_server};
+    tcp::acceptor v4;
+    tcp::acceptor v6;
+    bool v6_listening = false;
+    std::uint16_t port = 0;
+    std::thread thread;
+
+    mutable std::mutex mutex;
+    std::vector<std::string> commands;
+    std::size_t connections = 0;
+    std::size_t open = 0;
+    std::size_t peak = 0;
+    std::size_t handshakes = 0;
+
+    void record(const std::string& line) {
+        std::lock_guard lock(mutex);
+        commands.push_back(line);
+    }
+};
+
+// Counts one open connection for peak_connections().
+class OpenConnection {
+public:
+    explicit OpenConnection(Server* impl) : m_impl(impl) {
+        std::lock_guard lock(m_impl->mutex);
+        ++m_impl->connections;
+        ++m_impl->open;
+        m_impl->peak = std::max(m_impl->peak, m_impl->open);
+    }
+    ~OpenConnection() {
+        std::lock_guard lock(m_impl->mutex);
+        --m_impl->open;
+    }
+    OpenConnection(const OpenConnection&) = delete;
+    OpenConnection& operator=(const OpenConnection&) = delete;
+
+private:
+    Server* m_impl;
+};
+
+asio::awaitable<void> pause(std::chrono::milliseconds delay) {
+    if (delay.count() > 0) {
+        asio::steady_timer timer(co_await asio::this_coro::executor, delay);
+        co_await timer.async_wait(asio::use_awaitable);
+    }
+}
+
+template <typename Stream>
+asio::awaitable<void> write_text(Stream& stream, std::string text) {
+    co_await asio::async_write(stream, asio::buffer(text), asio::use_awaitable);
+}
+
+template <typename Stream>
+asio::awaitable<void> reply(Server* impl, Stream& stream, std::string text) {
+    co_await pause(impl->config.step_delay);
+    co_await write_text(stream, std::move(text));
+}
+
+// Reads until the peer closes; what a stalling server does with its input.
+template <typename Stream>
+asio::awaitable<void> swallow(Stream& stream) {
+    char chunk[4096];
+    for (;;) {
+        co_await stream.async_read_some(asio::buffer(chunk), asio::use_awaitable);
+    }
+}
+
+std::string ehlo_reply(const Server* impl, const std::string& argument, bool tls_active) {
+    const auto& config = impl->config;
+    std::vector<std::string> lines{"fake.test greets " + argument};
+    const auto& capabilities = tls_active ? config.capabilities_after_tls : config.capabilities;
+    lines.insert(lines.end(), capabilities.begin(), capabilities.end());
+    if (!tls_active) {
+        if (config.auth_before_tls) {
+            lines.emplace_back("AUTH PLAIN LOGIN");
+        }
+        if (config.mode == SmtpMode::starttls && config.offer_starttls) {
+            lines.emplace_back("STARTTLS");
+        }
+    }
+    std::string text;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        text += (i + 1 == lines.size() ? "250 " : "250-") + lines[i] + "\r\n";
+    }
+    return text;
+}
+
+template <typename Stream>
+asio::awaitable<void> endless_reply(Stream& stream) {
+    for (std::size_t block = 0;; ++block) {
+        std::string text;
+        for (int i = 0; i < 100; ++i) {
+            text += "250-fake.test line " + std::to_string(block * 100 + i) + "\r\n";
+        }
+        co_await write_text(stream, std::move(text));
+    }
+}
+
+enum class DialogueEnd { closed, starttls };
+
+// The SMTP command loop. Returns starttls once "220 Ready to start TLS" is written (plaintext only).
+template <typename Stream>
+asio::awaitable<DialogueEnd> converse(Server* impl, Stream& stream, bool tls_active) {
+    const auto& config = impl->config;
+    std::string buffer;
+    for (;;) {
+        boost::system::error_code error;
+        const auto n = co_await asio::async_read_until(stream, asio::dynamic_buffer(buffer, k_max_command_line),
+                                                       "\n", asio::redirect_error(asio::use_awaitable, error));
+        if (error) {
+            co_return DialogueEnd::closed;
+        }
+        std::string line = buffer.substr(0, n);
+        buffer.erase(0, n);
+        while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
+            line.pop_back();
+        }
+        impl->record(line);
+        std::string verb = line.substr(0, line.find(' '));
+        std::transform(verb.begin(), verb.end(), verb.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+        const auto argument = line.size() > verb.size() ? line.substr(verb.size() + 1) : std::string();
+        if (verb == "EHLO") {
+            if (config.behaviour == SmtpBehaviour::endless_reply) {
+                co_await endless_reply(stream);
+            }
+            co_await reply(impl, stream, ehlo_reply(impl, argument, tls_active));
+        } else if (verb == "HELO") {
+            co_await reply(impl, stream, "250 fake.test\r\n");
+        } else if (verb == "STARTTLS" && !tls_active && config.mode == SmtpMode::starttls) {
+            if (config.refuse_starttls) {
+                co_await reply(impl, stream, "454 4.7.0 TLS not available due to temporary reason\r\n");
+                continue;
+            }
+            std::string text = "220 2.0.0 Ready to start TLS\r\n";
+            if (config.behaviour == SmtpBehaviour::data_after_starttls) {
+                text += "250-injected before the handshake\r\n";
+            }
+            co_await reply(impl, stream, text);
+            co_return DialogueEnd::starttls;
+        } else if (verb == "QUIT") {
+            co_await reply(impl, stream, "221 2.0.0 Bye\r\n");
+            co_return DialogueEnd::closed;
+        } else if (verb == "NOOP" || verb == "RSET") {
+            co_await reply(impl, stream, "250 2.0.0 OK\r\n");
+        } else {
+            co_await reply(impl, stream, "502 5.5.1 Command not implemented\r\n");
+        }
+    }
+}
+
+template <typename Stream>
+asio::awaitable<void> send_banner(Server* impl, Stream& stream) {
+    const auto& config = impl->config;
+    co_await pause(config.banner_delay);
+    const auto banner = config.banner + "\r\n";
+    switch (config.behaviour) {
+        case SmtpBehaviour::drip:
+            for (const char c : banner) {
+                co_await write_text(stream, std::string(1, c));
+                co_await pause(config.drip_interval);
+            }
+            break;
+        case SmtpBehaviour::oversized_line: {
+            const std::string chunk(64 * 1024, 'x');
+            for (std::size_t sent = 0; sent < k_oversized_bytes; sent += chunk.size()) {
+                co_await write_text(stream, chunk);
+            }
+            break;
+        }
+        case SmtpBehaviour::busy:
+            co_await write_text(stream, "421 4.7.0 fake.test Too many connections, try again later\r\n");
+            break;
+        default: co_await write_text(stream, banner); break;
+    }
+}
+
+// Reads the first bytes of the ClientHello, then aborts the connection with a TCP reset.
+asio::awaitable<void> reset_connection(tcp::socket& socket) {
+    char chunk[64];
+    co_await socket.async_read_some(asio::buffer(chunk), asio::use_awaitable);
+    socket.set_option(asio::socket_base::linger(true, 0));
+    socket.close();
+}
+
+asio::awaitable<void> serve_tls(Server* impl, tcp::socket socket, bool banner_first) {
+    asio::ssl::stream<tcp::socket> tls(std::move(socket), impl->tls);
+    co_await tls.async_handshake(asio::ssl::stream_base::server, asio::use_awaitable);
+    {
+        std::lock_guard lock(impl->mutex);
+        ++impl->handshakes;
+    }
+    if (banner_first) {
+        co_await send_banner(impl, tls);
+    }
+    co_await converse(impl, tls, true);
+}
+
+asio::awaitable<void> serve(Server* impl, tcp::socket socket) {
+    const auto& config = impl->config;
+    if (config.behaviour == SmtpBehaviour::stall) {
+        co_await swallow(socket);
+    }
+    const bool implicit = config.mode == SmtpMode::implicit_tls && config.behaviour != SmtpBehaviour::plaintext;
+    if (implicit) {
+        if (config.behaviour == SmtpBehaviour::reset_in_handshake) {
+            co_await reset_connection(socket);
+            co_return;
+        }
+        co_await serve_tls(impl, std::move(socket), true);
+        co_return;
+    }
+    co_await send_banner(impl, socket);
+    if (config.behaviour == SmtpBehaviour::busy || config.behaviour == SmtpBehaviour::oversized_line) {
+        co_return;
+    }
+    if (config.behaviour == SmtpBehaviour::close_after_banner) {
+        socket.close();
+        co_return;
+    }
+    if (co_await converse(impl, socket, false) != DialogueEnd::starttls) {
+        co_return;
+    }
+    if (config.behaviour == SmtpBehaviour::reset_in_handshake) {
+        co_await reset_connection(socket);
+        co_return;
+    }
+    co_await serve_tls(impl, std::move(socket), false);
+}
+
+asio::awaitable<void> session(Server* impl, tcp::socket socket) {
+    OpenConnection counted(impl);
+    try {
+        co_await serve(impl, std::move(socket));
+    } catch (const std::exception&) {
+        // The client went away or the handshake failed: both are what the tests provoke.
+    }
+}
+
+asio::awaitable<void> accept_loop(Server* impl, tcp::acceptor& acceptor) {
+    for (;;) {
+        auto socket = co_await acceptor.async_accept(asio::use_awaitable);
+        asio::co_spawn(acceptor.get_executor(), session(impl, std::move(socket)), [](std::exception_ptr) {
+            // session() catches everything it expects; nothing else can escape it.
+        });
+    }
+}
+
+void configure_tls(Server& impl) {
+    const auto& config = impl.config;
+    auto* context = impl.tls.native_handle();
+    if (config.tls_seclevel0) {
+        SSL_CTX_set_security_level(context, 0);
+        SSL_CTX_set_cipher_list(context, "DEFAULT:@SECLEVEL=0");
+    }
+    if (config.tls_min_version != 0) {
+        SSL_CTX_set_min_proto_version(context, config.tls_min_version);
+    }
+    if (config.tls_max_version != 0) {
+        SSL_CTX_set_max_proto_version(context, config.tls_max_version);
+    }
+    if (!config.cert_file.empty()) {
+        impl.tls.use_certificate_chain_file(config.cert_file.string());
+        impl.tls.use_private_key_file(config.key_file.string(), asio::ssl::context::pem);
+    }
+}
+
+}  // namespace
+
+struct FakeSmtp::Impl : Server {
+    using Server::Server;
+};
+
+FakeSmtp::FakeSmtp(FakeSmtpConfig config) : m_impl(std::make_unique<Impl>(std::move(config))) {
+    auto& impl = *m_impl;
+    configure_tls(impl);
+    // One port on both loopbacks: bind 127.0.0.1 to an ephemeral port, then ::1 to the same one;
+    // when another process holds that port on ::1, start over with a new one. ::1 is bound even
+    // when it is not to listen, so that its refusal is certain.
+    for (int attempt = 0; attempt < 20; ++attempt) {
+        impl.v4.open(tcp::v4());
+        impl.v4.bind(tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+        impl.v4.listen();
+        impl.port = impl.v4.local_endpoint().port();
+        boost::system::error_code error;
+        impl.v6.open(tcp::v6(), error);
+        if (!error) {
+            impl.v6.set_option(asio::ip::v6_only(true), error);
+        }
+        if (!error) {
+            impl.v6.bind(tcp::endpoint(asio::ip::make_address("::1"), impl.port), error);
+        }
+        if (!error && !impl.config.listen_v6) {
+            break;  // bound but not listening: [::1]:port refuses, and no one else can take it
+        }
+        if (!error) {
+            impl.v6.listen(asio::socket_base::max_listen_connections, error);
+        }
+        if (!error) {
+            impl.v6_listening = true;
+            break;
+        }
+        impl.v6.close(error);
+        impl.v4.close();
+    }
+    if (!impl.v4.is_open()) {
+        throw std::runtime_error("fake_smtp: no port free on both 127.0.0.1 and ::1");
+    }
+    // An accept loop ends only when the io_context stops: there is nothing to record.
+    asio::co_spawn(impl.io, accept_loop(&impl, impl.v4), [](std::exception_ptr) {});
+    if (impl.v6_listening) {
+        asio::co_spawn(impl.io, accept_loop(&impl, impl.v6), [](std::exception_ptr) {});
+    }
+    impl.thread = std::thread([server = &impl] { server->io.run(); });
+}
+
+FakeSmtp::~FakeSmtp() {
+    m_impl->io.stop();
+    m_impl->thread.join();
+}
+
+std::uint16_t FakeSmtp::port() const {
+    return m_impl->port;
+}
+
+bool FakeSmtp::listening_v6() const {
+    return m_impl->v6_listening;
+}
+
+std::vector<std::string> FakeSmtp::commands() const {
+    std::lock_guard lock(m_impl->mutex);
+    return m_impl->commands;
+}
+
+std::size_t FakeSmtp::connections() const {
+    std::lock_guard lock(m_impl->mutex);
+    return m_impl->connections;
+}
+
+std::size_t FakeSmtp::peak_connections() const {
+    std::lock_guard lock(m_impl->mutex);
+    return m_impl->peak;
+}
+
+std::size_t FakeSmtp::handshakes() const {
+    std::lock_guard lock(m_impl->mutex);
+    return m_impl->handshakes;
+}
+
+}  // namespace relaymetry::test

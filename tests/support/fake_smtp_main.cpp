@@ -1,0 +1,190 @@
+// fake_smtp SCENARIO.json — the fake submission server as a program, for the CLI tests and the benchmark.
+//
+// Prints "ca_file PATH" (only when it generated its own PKI) and then "port N" on stdout, and serves
+// on 127.0.0.1:N (and [::1]:N unless "ipv6" is false) until stdin reaches EOF or it gets SIGTERM/SIGINT.
+// On the way out it writes every command line it received to "record" (one a line), when given.
+//
+// Scenario (every key optional):
+// {
+//   "mode": "starttls" | "implicit-tls",          // default "starttls"
+//   "behaviour": "normal" | "stall" | "drip" | "oversized-line" | "endless-reply" | "busy" |
+//                "close-after-banner" | "reset-in-handshake" | "data-after-starttls" | "plaintext",
+//   "banner": "220 fake.test ESMTP ready",          // whole reply line(s) without the final CR LF
+//   "capabilities": ["PIPELINING", ...],            // plaintext EHLO keywords (STARTTLS/AUTH added below)
+//   "capabilities_after_tls": ["AUTH PLAIN LOGIN", ...],
+//   "offer_starttls": true, "auth_before_tls": false, "refuse_starttls": false,
+//   "banner_delay_ms": 0, "step_delay_ms": 0, "drip_ms": 50,
+//   "min_tls": "1.0" | "1.1" | "1.2" | "1.3", "max_tls": ...,   // default: OpenSSL's defaults
+//   "ciphers_seclevel0": false,                     // needed for a server that speaks TLS 1.0/1.1
+//   "cert": "chain.pem", "key": "key.pem",          // the certificate chain and key to serve, or instead:
+//   "leaf": { ...as fake_https: common_name, dns_names, not_before_days, not_after_days, key, digest,
+//             issuer, send_intermediate },          // default leaf: CN and SAN "localhost"
+//   "ipv6": true,
+//   "record": "commands.txt"
+// }
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+#include <openssl/ssl.h>
+
+#include "support/fake_smtp.hpp"
+#include "support/test_pki.hpp"
+
+namespace {
+
+using nlohmann::json;
+using relaymetry::test::SmtpBehaviour;
+using relaymetry::test::SmtpMode;
+
+int parse_version(const std::string& text) {
+    if (text == "1.0") {
+        return TLS1_VERSION;
+    }
+    if (text == "1.1") {
+        return TLS1_1_VERSION;
+    }
+    if (text == "1.2") {
+        return TLS1_2_VERSION;
+    }
+    if (text == "1.3") {
+        return TLS1_3_VERSION;
+    }
+    throw std::runtime_error("unknown TLS version " + text);
+}
+
+SmtpBehaviour parse_behaviour(const std::string& text) {
+    static const std::pair<const char*, SmtpBehaviour> k_names[] = {
+        {"normal", SmtpBehaviour::normal},
+        {"stall", SmtpBehaviour::stall},
+        {"drip", SmtpBehaviour::drip},
+        {"oversized-line", SmtpBehaviour::oversized_line},
+        {"endless-reply", SmtpBehaviour::endless_reply},
+        {"busy", SmtpBehaviour::busy},
+        {"close-after-banner", SmtpBehaviour::close_after_banner},
+        {"reset-in-handshake", SmtpBehaviour::reset_in_handshake},
+        {"data-after-starttls", SmtpBehaviour::data_after_starttls},
+        {"plaintext", SmtpBehaviour::plaintext},
+    };
+    for (const auto& [name, behaviour] : k_names) {
+        if (text == name) {
+            return behaviour;
+        }
+    }
+    throw std::runtime_error("unknown behaviour " + text);
+}
+
+relaymetry::test::LeafSpec parse_leaf(const json& object) {
+    using namespace relaymetry::test;
+    LeafSpec spec;
+    spec.common_name = object.value("common_name", std::string("localhost"));
+    spec.dns_names = object.value("dns_names", std::vector<std::string>{spec.common_name});
+    spec.not_before_days = object.value("not_before_days", -1);
+    spec.not_after_days = object.value("not_after_days", 90);
+    const auto key = object.value("key", std::string("rsa2048"));
+    spec.key = key == "rsa1024" ? KeyKind::rsa1024 : key == "ec-p256" ? KeyKind::ec_p256 : KeyKind::rsa2048;
+    spec.digest = object.value("digest", std::string("sha256")) == "sha1" ? Digest::sha1 : Digest::sha256;
+    const auto issuer = object.value("issuer", std::string("intermediate"));
+    spec.issuer = issuer == "root" ? Issuer::root : issuer == "self" ? Issuer::self : Issuer::intermediate;
+    spec.send_intermediate = object.value("send_intermediate", true);
+    return spec;
+}
+
+relaymetry::test::FakeSmtpConfig parse_config(const json& scenario) {
+    relaymetry::test::FakeSmtpConfig config;
+    const auto mode = scenario.value("mode", std::string("starttls"));
+    if (mode != "starttls" && mode != "implicit-tls") {
+        throw std::runtime_error("unknown mode " + mode);
+    }
+    config.mode = mode == "starttls" ? SmtpMode::starttls : SmtpMode::implicit_tls;
+    config.behaviour = parse_behaviour(scenario.value("behaviour", std::string("normal")));
+    config.banner = scenario.value("banner", config.banner);
+    config.capabilities = scenario.value("capabilities", config.capabilities);
+    config.capabilities_after_tls = scenario.value("capabilities_after_tls", config.capabilities_after_tls);
+    config.offer_starttls = scenario.value("offer_starttls", config.offer_starttls);
+    config.auth_before_tls = scenario.value("auth_before_tls", config.auth_before_tls);
+    config.refuse_starttls = scenario.value("refuse_starttls", config.refuse_starttls);
+    config.banner_delay = std::chrono::milliseconds(scenario.value("banner_delay_ms", 0));
+    config.step_delay = std::chrono::milliseconds(scenario.value("step_delay_ms", 0));
+    config.drip_interval = std::chrono::milliseconds(scenario.value("drip_ms", 50));
+    if (scenario.contains("min_tls")) {
+        config.tls_min_version = parse_version(scenario.at("min_tls").get<std::string>());
+    }
+    if (scenario.contains("max_tls")) {
+        config.tls_max_version = parse_version(scenario.at("max_tls").get<std::string>());
+    }
+    config.tls_seclevel0 = scenario.value("ciphers_seclevel0", false);
+    config.listen_v6 = scenario.value("ipv6", true);
+    return config;
+}
+
+// Turns stdin EOF into a signal for the main thread's sigwait.
+void watch_stdin() {
+    char buffer[256];
+    while (read(STDIN_FILENO, buffer, sizeof buffer) > 0) {
+    }
+    kill(getpid(), SIGUSR1);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 2) {
+        std::cerr << "usage: fake_smtp SCENARIO.json\n";
+        return 2;
+    }
+    // Blocked before any thread starts, so that every thread inherits the mask and sigwait gets them.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    try {
+        std::ifstream file(argv[1]);
+        if (!file) {
+            std::cerr << "fake_smtp: cannot read " << argv[1] << "\n";
+            return 2;
+        }
+        const json scenario = json::parse(file);
+        auto config = parse_config(scenario);
+        std::optional<relaymetry::test::TestPki> pki;
+        if (scenario.contains("cert")) {
+            config.cert_file = scenario.at("cert").get<std::string>();
+            config.key_file = scenario.value("key", std::string());
+        } else {
+            pki.emplace();
+            const auto issued = pki->issue(parse_leaf(scenario.value("leaf", json::object())));
+            config.cert_file = issued.chain_file;
+            config.key_file = issued.key_file;
+        }
+        relaymetry::test::FakeSmtp server(std::move(config));
+        if (pki) {
+            std::cout << "ca_file " << pki->root_file().string() << "\n";
+        }
+        std::cout << "port " << server.port() << std::endl;
+
+        std::thread(watch_stdin).detach();
+        int received = 0;
+        sigwait(&signals, &received);
+        if (scenario.contains("record")) {
+            std::ofstream record(scenario.at("record").get<std::string>());
+            for (const auto& command : server.commands()) {
+                record << command << "\n";
+            }
+        }
+        return 0;
+    } catch (const std::exception& error) {
+        std::cerr << "fake_smtp: " << error.what() << "\n";
+        return 2;
+    }
+}

@@ -1,0 +1,403 @@
+// probe_endpoint against the scripted submission server on loopback: every mode the fake has,
+// with the status and facts the contract promises for it.
+#include <chrono>
+#include <exception>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <catch2/catch.hpp>
+#include <openssl/ssl.h>
+
+#include "relaymetry/probe/submission_probe.hpp"
+#include "support/fake_smtp.hpp"
+#include "support/test_pki.hpp"
+
+namespace asio = boost::asio;
+using namespace relaymetry;
+using namespace relaymetry::probe;
+using relaymetry::test::FakeSmtp;
+using relaymetry::test::FakeSmtpConfig;
+using relaymetry::test::SmtpBehaviour;
+using relaymetry::test::SmtpMode;
+
+namespace {
+
+constexpr auto k_host = "mail.example.test";
+
+// One PKI and one set of client contexts for the whole test binary.
+struct Environment {
+    test::TestPki pki;
+    test::IssuedCertificate certificate = pki.issue(test::LeafSpec{k_host, {k_host}});
+    TlsContexts contexts{TlsClientOptions{pki.root_file().string()}};
+};
+
+Environment& environment() {
+    static Environment instance;
+    return instance;
+}
+
+FakeSmtpConfig config(SmtpMode mode, SmtpBehaviour behaviour = SmtpBehaviour::normal) {
+    FakeSmtpConfig result;
+    result.mode = mode;
+    result.behaviour = behaviour;
+    result.cert_file = environment().certificate.chain_file;
+    result.key_file = environment().certificate.key_file;
+    return result;
+}
+
+ProbeOptions options(std::chrono::milliseconds budget = std::chrono::seconds(10)) {
+    ProbeOptions result;
+    result.tls = &environment().contexts;
+    result.limiter = make_connection_limiter();
+    result.deadline = std::chrono::steady_clock::now() + budget;
+    return result;
+}
+
+Endpoint endpoint(std::uint16_t port, Security security, std::vector<std::string> addresses = {"127.0.0.1"}) {
+    Endpoint result;
+    result.host = k_host;
+    result.port = port;
+    result.security = security;
+    result.resolution.host = k_host;
+    result.resolution.addresses = std::move(addresses);
+    return result;
+}
+
+std::vector<AddressProbe> run(std::vector<Endpoint> endpoints, ProbeOptions probe_options) {
+    asio::io_context io;
+    std::vector<std::vector<AddressProbe>> results(endpoints.size());
+    std::exception_ptr failure;
+    for (std::size_t i = 0; i < endpoints.size(); ++i) {
+        asio::co_spawn(io, probe_endpoint(endpoints[i], probe_options),
+                       [&results, &failure, i](std::exception_ptr error, std::vector<AddressProbe> value) {
+                           if (error) {
+                               failure = error;
+                           }
+                           results[i] = std::move(value);
+                       });
+    }
+    io.run();
+    if (failure) {
+        std::rethrow_exception(failure);
+    }
+    std::vector<AddressProbe> flat;
+    for (auto& result : results) {
+        flat.insert(flat.end(), result.begin(), result.end());
+    }
+    return flat;
+}
+
+AddressProbe run_one(const FakeSmtp& fake, Security security, ProbeOptions probe_options = options()) {
+    auto probes = run({endpoint(fake.port(), security)}, std::move(probe_options));
+    REQUIRE(probes.size() == 1);
+    return probes.front();
+}
+
+// The probe never offers credentials or starts a transaction.
+void check_commands_harmless(const FakeSmtp& fake) {
+    for (const auto& command : fake.commands()) {
+        INFO(command);
+        CHECK(command.rfind("AUTH", 0) == std::string::npos);
+        CHECK(command.rfind("MAIL", 0) == std::string::npos);
+        CHECK(command.rfind("RCPT", 0) == std::string::npos);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("587: a good STARTTLS server", "[submission]") {
+    FakeSmtp fake(config(SmtpMode::starttls));
+    const auto probe = run_one(fake, Security::starttls);
+    CHECK(probe.status == ProbeStatus::ok);
+    CHECK_FALSE(probe.error);
+    CHECK(probe.address == "127.0.0.1");
+    CHECK(probe.smtp.banner == "fake.test ESMTP ready");
+    CHECK(probe.smtp.starttls_offered);
+    CHECK(probe.smtp.auth_before_tls.empty());
+    CHECK(probe.smtp.ehlo == std::vector<std::string>{"PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES", "STARTTLS"});
+    CHECK(probe.smtp.ehlo_after_tls == std::vector<std::string>{"PIPELINING", "8BITMIME", "AUTH PLAIN LOGIN"});
+    CHECK_FALSE(probe.smtp.data_after_starttls_reply);
+    CHECK(probe.timings_ms.connect);
+    CHECK(probe.timings_ms.banner);
+    CHECK(probe.timings_ms.ehlo);
+    CHECK(probe.timings_ms.starttls);
+    CHECK(probe.timings_ms.handshake);
+    REQUIRE(probe.tls);
+    CHECK(probe.tls->version == "TLSv1.3");
+    CHECK(probe.tls->tls13_supported);
+    CHECK_FALSE(probe.tls->modern_client_failed);
+    CHECK(probe.tls->legacy_versions_accepted.empty());
+    REQUIRE(probe.tls->certificate);
+    CHECK(probe.tls->certificate->chain_valid);
+    CHECK(probe.tls->certificate->name_match);
+
+    const auto commands = fake.commands();
+    REQUIRE(commands.size() >= 4);
+    CHECK(commands[0] == "EHLO [127.0.0.1]");
+    CHECK(commands[1] == "STARTTLS");
+    CHECK(commands[2] == "EHLO [127.0.0.1]");
+    CHECK(commands[3] == "QUIT");
+    check_commands_harmless(fake);
+}
+
+TEST_CASE("465: a good implicit-TLS server", "[submission]") {
+    FakeSmtp fake(config(SmtpMode::implicit_tls));
+    auto probe_options = options();
+    probe_options.ehlo_name = "probe.example.test";
+    const auto probe = run_one(fake, Security::implicit_tls, probe_options);
+    CHECK(probe.status == ProbeStatus::ok);
+    CHECK(probe.smtp.banner == "fake.test ESMTP ready");
+    CHECK(probe.smtp.ehlo == std::vector<std::string>{"PIPELINING", "8BITMIME", "AUTH PLAIN LOGIN"});
+    CHECK(probe.smtp.ehlo_after_tls.empty());
+    CHECK_FALSE(probe.smtp.plaintext_on_implicit_port);
+    CHECK(probe.timings_ms.handshake);
+    CHECK_FALSE(probe.timings_ms.starttls);
+    REQUIRE(probe.tls);
+    CHECK(probe.tls->version == "TLSv1.3");
+    CHECK(fake.commands().front() == "EHLO probe.example.test");
+    check_commands_harmless(fake);
+}
+
+TEST_CASE("587: what the server offers in cleartext", "[submission]") {
+    SECTION("no STARTTLS") {
+        auto setup = config(SmtpMode::starttls);
+        setup.offer_starttls = false;
+        setup.auth_before_tls = true;
+        FakeSmtp fake(setup);
+        const auto probe = run_one(fake, Security::starttls);
+        CHECK(probe.status == ProbeStatus::no_starttls);
+        CHECK(probe.error == "the server does not advertise STARTTLS");
+        CHECK_FALSE(probe.smtp.starttls_offered);
+        CHECK(probe.smtp.auth_before_tls == std::vector<std::string>{"PLAIN", "LOGIN"});
+        CHECK_FALSE(probe.tls);
+        CHECK(fake.commands() == std::vector<std::string>{"EHLO [127.0.0.1]", "QUIT"});
+    }
+    SECTION("a slow banner, still within the deadline") {
+        auto setup = config(SmtpMode::starttls);
+        setup.banner_delay = std::chrono::milliseconds(300);
+        FakeSmtp fake(setup);
+        const auto probe = run_one(fake, Security::starttls);
+        CHECK(probe.status == ProbeStatus::ok);
+    }
+    SECTION("AUTH before TLS") {
+        auto setup = config(SmtpMode::starttls);
+        setup.auth_before_tls = true;
+        FakeSmtp fake(setup);
+        const auto probe = run_one(fake, Security::starttls);
+        CHECK(probe.status == ProbeStatus::ok);
+        CHECK(probe.smtp.auth_before_tls == std::vector<std::string>{"PLAIN", "LOGIN"});
+        check_commands_harmless(fake);
+    }
+    SECTION("STARTTLS refused with 454") {
+        auto setup = config(SmtpMode::starttls);
+        setup.refuse_starttls = true;
+        FakeSmtp fake(setup);
+        const auto probe = run_one(fake, Security::starttls);
+        CHECK(probe.status == ProbeStatus::starttls_rejected);
+        CHECK(probe.error == "STARTTLS was answered with 454 4.7.0 TLS not available due to temporary reason");
+        CHECK_FALSE(probe.tls);
+    }
+    SECTION("bytes after the 220 to STARTTLS") {
+        FakeSmtp fake(config(SmtpMode::starttls, SmtpBehaviour::data_after_starttls));
+        const auto probe = run_one(fake, Security::starttls);
+        CHECK(probe.smtp.data_after_starttls_reply);
+        // The injected bytes never reached TLS, so the handshake still works.
+        CHECK(probe.status == ProbeStatus::ok);
+        CHECK(probe.tls);
+    }
+}
+
+TEST_CASE("servers that turn the probe away are inconclusive", "[submission]") {
+    SECTION("421 busy") {
+        FakeSmtp fake(config(SmtpMode::starttls, SmtpBehaviour::busy));
+        const auto probe = run_one(fake, Security::starttls);
+        CHECK(probe.status == ProbeStatus::inconclusive);
+        CHECK(probe.error == "the server turned the probe away with 421 4.7.0 fake.test Too many connections, "
+                             "try again later");
+        CHECK(fake.commands().empty());
+    }
+    SECTION("close right after the banner") {
+        FakeSmtp fake(config(SmtpMode::starttls, SmtpBehaviour::close_after_banner));
+        const auto probe = run_one(fake, Security::starttls);
+        CHECK(probe.status == ProbeStatus::inconclusive);
+        CHECK(probe.smtp.banner == "fake.test ESMTP ready");
+    }
+}
+
+TEST_CASE("servers that break SMTP are protocol errors", "[submission]") {
+    SECTION("a 10 MiB line") {
+        FakeSmtp fake(config(SmtpMode::starttls, SmtpBehaviour::oversized_line));
+        const auto probe = run_one(fake, Security::starttls);
+        CHECK(probe.status == ProbeStatus::protocol_error);
+        CHECK(probe.error == "reply line longer than 4096 bytes");
+    }
+    SECTION("an endless EHLO reply") {
+        FakeSmtp fake(config(SmtpMode::starttls, SmtpBehaviour::endless_reply));
+        const auto probe = run_one(fake, Security::starttls);
+        CHECK(probe.status == ProbeStatus::protocol_error);
+        CHECK(probe.error == "reply longer than 64 lines");
+    }
+}
+
+TEST_CASE("slow servers end as timeouts by the deadline", "[submission]") {
+    SECTION("stall") {
+        FakeSmtp fake(config(SmtpMode::starttls, SmtpBehaviour::stall));
+        const auto probe = run_one(fake, Security::starttls, options(std::chrono::milliseconds(500)));
+        CHECK(probe.status == ProbeStatus::timeout);
+        CHECK(probe.error == "no answer within the deadline while waiting for the banner");
+    }
+    SECTION("stall on the implicit-TLS port") {
+        FakeSmtp fake(config(SmtpMode::implicit_tls, SmtpBehaviour::stall));
+        const auto probe = run_one(fake, Security::implicit_tls, options(std::chrono::milliseconds(500)));
+        CHECK(probe.status == ProbeStatus::timeout);
+        CHECK(probe.error == "no answer within the deadline during the TLS handshake");
+    }
+    SECTION("drip") {
+        auto setup = config(SmtpMode::starttls, SmtpBehaviour::drip);
+        setup.drip_interval = std::chrono::milliseconds(100);
+        FakeSmtp fake(setup);
+        const auto probe = run_one(fake, Security::starttls, options(std::chrono::milliseconds(500)));
+        CHECK(probe.status == ProbeStatus::timeout);
+    }
+}
+
+TEST_CASE("handshake failures", "[submission]") {
+    SECTION("reset in the middle of the implicit-TLS handshake") {
+        FakeSmtp fake(config(SmtpMode::implicit_tls, SmtpBehaviour::reset_in_handshake));
+        const auto probe = run_one(fake, Security::implicit_tls);
+        CHECK(probe.status == ProbeStatus::tls_failed);
+        REQUIRE(probe.error);
+        CHECK(probe.error->rfind("TLS handshake failed: ", 0) == 0);
+        CHECK_FALSE(probe.tls);
+        CHECK_FALSE(probe.smtp.plaintext_on_implicit_port);
+    }
+    SECTION("reset in the middle of the handshake after STARTTLS") {
+        FakeSmtp fake(config(SmtpMode::starttls, SmtpBehaviour::reset_in_handshake));
+        const auto probe = run_one(fake, Security::starttls);
+        CHECK(probe.status == ProbeStatus::tls_failed);
+        CHECK(probe.smtp.starttls_offered);
+        CHECK_FALSE(probe.tls);
+    }
+    SECTION("plaintext SMTP on the implicit-TLS port") {
+        FakeSmtp fake(config(SmtpMode::implicit_tls, SmtpBehaviour::plaintext));
+        const auto probe = run_one(fake, Security::implicit_tls);
+        CHECK(probe.status == ProbeStatus::tls_failed);
+        CHECK(probe.smtp.plaintext_on_implicit_port);
+        CHECK(probe.error == "port " + std::to_string(fake.port()) + " answered in plaintext");
+        CHECK(probe.smtp.banner == "fake.test ESMTP ready");
+        check_commands_harmless(fake);
+    }
+}
+
+TEST_CASE("TLS versions", "[submission]") {
+    SECTION("a TLS 1.0-only server: modern clients fail, the diagnostic handshake says why") {
+        auto setup = config(SmtpMode::implicit_tls);
+        setup.tls_min_version = TLS1_VERSION;
+        setup.tls_max_version = TLS1_VERSION;
+        setup.tls_seclevel0 = true;
+        FakeSmtp fake(setup);
+        const auto probe = run_one(fake, Security::implicit_tls);
+        CHECK(probe.status == ProbeStatus::tls_failed);
+        REQUIRE(probe.tls);
+        CHECK(probe.tls->version == "TLSv1");
+        CHECK(probe.tls->modern_client_failed);
+        CHECK_FALSE(probe.tls->tls13_supported);
+        CHECK(probe.tls->legacy_versions_accepted == std::vector<std::string>{"TLSv1"});
+        CHECK(probe.error == "the server only speaks TLSv1, which current clients refuse (RFC 8996)");
+        CHECK_FALSE(probe.smtp.plaintext_on_implicit_port);
+    }
+    SECTION("a TLS 1.0-only server behind STARTTLS") {
+        auto setup = config(SmtpMode::starttls);
+        setup.tls_min_version = TLS1_VERSION;
+        setup.tls_max_version = TLS1_VERSION;
+        setup.tls_seclevel0 = true;
+        FakeSmtp fake(setup);
+        const auto probe = run_one(fake, Security::starttls);
+        CHECK(probe.status == ProbeStatus::tls_failed);
+        REQUIRE(probe.tls);
+        CHECK(probe.tls->version == "TLSv1");
+        CHECK(probe.tls->modern_client_failed);
+        check_commands_harmless(fake);
+    }
+    SECTION("a modern server that still accepts TLS 1.0 and 1.1") {
+        auto setup = config(SmtpMode::implicit_tls);
+        setup.tls_min_version = TLS1_VERSION;
+        setup.tls_seclevel0 = true;
+        FakeSmtp fake(setup);
+        const auto probe = run_one(fake, Security::implicit_tls);
+        CHECK(probe.status == ProbeStatus::ok);
+        REQUIRE(probe.tls);
+        CHECK(probe.tls->version == "TLSv1.3");
+        CHECK(probe.tls->legacy_versions_accepted == std::vector<std::string>{"TLSv1", "TLSv1.1"});
+        // The main session and the two legacy handshakes.
+        CHECK(fake.handshakes() == 3);
+    }
+    SECTION("a TLS 1.2-only server: no TLS 1.3") {
+        auto setup = config(SmtpMode::starttls);
+        setup.tls_min_version = TLS1_2_VERSION;
+        setup.tls_max_version = TLS1_2_VERSION;
+        FakeSmtp fake(setup);
+        const auto probe = run_one(fake, Security::starttls);
+        CHECK(probe.status == ProbeStatus::ok);
+        REQUIRE(probe.tls);
+        CHECK(probe.tls->version == "TLSv1.2");
+        CHECK_FALSE(probe.tls->tls13_supported);
+        CHECK(probe.tls->legacy_versions_accepted.empty());
+    }
+}
+
+TEST_CASE("every address of an endpoint is probed", "[submission]") {
+    auto setup = config(SmtpMode::implicit_tls);
+    setup.listen_v6 = false;  // ::1 refuses on this port
+    FakeSmtp fake(setup);
+    const auto probes = run({endpoint(fake.port(), Security::implicit_tls, {"127.0.0.1", "::1"})}, options());
+    REQUIRE(probes.size() == 2);
+    CHECK(probes[0].address == "127.0.0.1");
+    CHECK(probes[0].status == ProbeStatus::ok);
+    CHECK(probes[1].address == "::1");
+    CHECK(probes[1].status == ProbeStatus::refused);
+    CHECK(probes[1].error == "connection refused while connecting");
+    CHECK_FALSE(probes[1].tls);
+}
+
+TEST_CASE("IPv6: the EHLO name is the IPv6 address literal", "[submission]") {
+    FakeSmtp fake(config(SmtpMode::starttls));
+    REQUIRE(fake.listening_v6());
+    const auto probes = run({endpoint(fake.port(), Security::starttls, {"::1"})}, options());
+    REQUIRE(probes.size() == 1);
+    CHECK(probes[0].status == ProbeStatus::ok);
+    CHECK(fake.commands().front() == "EHLO [IPv6:::1]");
+}
+
+TEST_CASE("--connect-to: the destination is probed, the host name is still checked", "[submission]") {
+    FakeSmtp fake(config(SmtpMode::implicit_tls));
+    auto probe_options = options();
+    probe_options.connect_to.push_back(ConnectToRule{k_host, 465, "127.0.0.1", fake.port()});
+    auto target = endpoint(465, Security::implicit_tls, {"192.0.2.1", "2001:db8::1"});
+    const auto probes = run({target}, probe_options);
+    REQUIRE(probes.size() == 1);
+    CHECK(probes[0].address == "127.0.0.1");
+    CHECK(probes[0].status == ProbeStatus::ok);
+    REQUIRE(probes[0].tls);
+    REQUIRE(probes[0].tls->certificate);
+    CHECK(probes[0].tls->certificate->name_match);
+}
+
+TEST_CASE("no more than two connections at once to one address, across endpoints", "[submission]") {
+    auto setup = config(SmtpMode::implicit_tls);
+    setup.step_delay = std::chrono::milliseconds(30);
+    setup.tls_min_version = TLS1_VERSION;  // so that every probe also makes two legacy handshakes
+    setup.tls_seclevel0 = true;
+    FakeSmtp fake(setup);
+    const std::vector<Endpoint> endpoints(4, endpoint(fake.port(), Security::implicit_tls));
+    const auto probes = run(endpoints, options());
+    REQUIRE(probes.size() == 4);
+    for (const auto& probe : probes) {
+        CHECK(probe.status == ProbeStatus::ok);
+    }
+    CHECK(fake.connections() == 12);
+    CHECK(fake.peak_connections() <= 2);
+}
