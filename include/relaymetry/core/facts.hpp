@@ -166,6 +166,7 @@ struct MtaStsFacts {
     std::optional<MtaStsTxtFacts> txt;        // absent in `lint mta-sts-policy`
     std::optional<MtaStsPolicyFacts> policy;  // absent in `lint mta-sts-txt`
     std::vector<MxCoverage> mx_coverage;      // one per MX host, when there are a policy and MX records
+    std::vector<std::string> unused_mx_patterns;  // policy patterns that match none of those MX hosts
     std::vector<LookupFailure> lookup_failures;
 };
 
