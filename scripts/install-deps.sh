@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
 # Installs everything relaymetry needs to build and test, from Debian 12 packages only.
 # Run as root on Debian 12 ("bookworm"). Safe to run again.
+# --e2e also installs the real peers of the end-to-end suite (Postfix, Knot DNS, nginx).
 set -euo pipefail
+with_e2e=false
+for arg in "$@"; do
+  case "$arg" in
+    --e2e) with_e2e=true ;;
+    *) echo "install-deps.sh: unknown option '$arg' (known: --e2e)" >&2; exit 2 ;;
+  esac
+done
 export DEBIAN_FRONTEND=noninteractive
 packages=(
   g++ cmake ninja-build pkg-config openssl ca-certificates
@@ -16,4 +24,7 @@ done
 if ((${#missing[@]})); then
   apt-get update -q
   apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+if $with_e2e; then
+  "$(dirname "$0")/install-e2e-deps.sh"
 fi

@@ -1,0 +1,41 @@
+#pragma once
+// `relaymetry check`: many domains on one event loop, at most --parallel at once, reported in input
+// order as soon as each result and every one before it are ready.
+
+#include <iosfwd>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "relaymetry/app/collect.hpp"
+#include "relaymetry/app/exit_code.hpp"
+#include "relaymetry/core/finding.hpp"
+#include "relaymetry/report/report.hpp"
+#include "relaymetry/rules/rules.hpp"
+
+namespace relaymetry::app {
+
+// Which findings count: --fail-on and --ignore (exact IDs or "area.*").
+struct Gate {
+    std::optional<Severity> fail_on = Severity::error;  // nullopt = never
+    std::vector<std::string> ignore;
+
+    bool ignored(const Finding& finding) const;
+    bool fails(const Findings& findings) const;
+};
+
+struct CheckRun {
+    std::vector<std::string> domains;  // normalised
+    CollectSettings settings;
+    rules::RuleOptions rule_options;
+    Gate gate;
+    bool json = false;
+    report::TextOptions text;
+    std::size_t parallel = 16;
+};
+
+// Runs every domain; writes results to `out` and per-domain internal errors to `err`.
+ExitCode run_check(CheckRun run, std::ostream& out, std::ostream& err);
+
+}  // namespace relaymetry::app

@@ -1,0 +1,28 @@
+#pragma once
+// `relaymetry lint`: the parsers and rules of `check`, on text the user gives, before publishing it.
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "relaymetry/app/check_command.hpp"
+#include "relaymetry/app/exit_code.hpp"
+#include "relaymetry/report/report.hpp"
+
+namespace relaymetry::app {
+
+enum class LintKind { mta_sts_policy, mta_sts_txt, tls_rpt };
+
+struct LintRun {
+    LintKind kind = LintKind::mta_sts_policy;
+    std::vector<std::string> inputs;  // policy: one FILE or "-"; records: the TXT strings (the RRset)
+    std::vector<std::string> mx;      // policy: --mx hosts to check coverage against
+    std::string domain = "<domain>";  // --domain: names the targets of findings
+    bool json = false;
+    report::TextOptions text;
+    Gate gate;
+};
+
+ExitCode run_lint(const LintRun& run, std::istream& in, std::ostream& out, std::ostream& err);
+
+}  // namespace relaymetry::app

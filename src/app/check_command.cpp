@@ -1,0 +1,134 @@
+#include "relaymetry/app/check_command.hpp"
+
+#include <algorithm>
+#include <exception>
+#include <ostream>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "relaymetry/io/gather.hpp"
+
+namespace relaymetry::app {
+
+namespace asio = boost::asio;
+
+bool Gate::ignored(const Finding& finding) const {
+    return std::any_of(ignore.begin(), ignore.end(), [&](const std::string& pattern) {
+        if (pattern.size() > 2 && pattern.ends_with(".*")) {
+            return finding.id.starts_with(pattern.substr(0, pattern.size() - 1));
+        }
+        return finding.id == pattern;
+    });
+}
+
+bool Gate::fails(const Findings& findings) const {
+    if (!fail_on) {
+        return false;
+    }
+    return std::any_of(findings.begin(), findings.end(),
+                       [&](const Finding& finding) { return finding.severity >= *fail_on; });
+}
+
+namespace {
+
+struct Outcome {
+    bool done = false;
+    std::string rendered;  // with its trailing newline
+    bool failed = false;   // a finding at or above --fail-on
+    std::optional<std::string> internal_error;
+};
+
+// Shared by the workers; lives on run_check's stack for the whole io_context::run().
+struct Run {
+    const CheckRun* config;
+    std::shared_ptr<const CollectSettings> settings;
+    std::vector<Outcome> outcomes;
+    std::size_t next_to_start = 0;
+    std::size_t next_to_print = 0;
+    std::ostream* out;
+    std::ostream* err;
+
+    // Prints every finished result that has no unfinished one before it.
+    void flush() {
+        while (next_to_print < outcomes.size() && outcomes[next_to_print].done) {
+            auto& outcome = outcomes[next_to_print];
+            if (outcome.internal_error) {
+                *err << "relaymetry: " << config->domains[next_to_print] << ": internal error: "
+                     << *outcome.internal_error << '\n';
+            } else {
+                *out << outcome.rendered << std::flush;
+            }
+            // Printed results are dropped, so memory stays flat however many domains follow.
+            outcomes[next_to_print].rendered = std::string();
+            ++next_to_print;
+        }
+    }
+};
+
+std::string render(const CheckRun& config, const DomainFacts& facts, const Findings& findings) {
+    if (config.json) {
+        return report::render_json(facts, findings) + "\n";
+    }
+    return report::render_text(facts, findings, config.text);
+}
+
+asio::awaitable<void> check_one(Run* run, std::size_t index) {
+    auto& outcome = run->outcomes[index];
+    try {
+        auto facts = co_await collect(run->config->domains[index], run->settings);
+        auto findings = rules::evaluate(facts, run->config->rule_options);
+        std::erase_if(findings, [&](const Finding& finding) { return run->config->gate.ignored(finding); });
+        outcome.failed = run->config->gate.fails(findings);
+        outcome.rendered = render(*run->config, facts, findings);
+    } catch (const std::exception& error) {
+        outcome.internal_error = error.what();
+    }
+    outcome.done = true;
+    run->flush();
+}
+
+// One of --parallel workers: takes the next domain until none is left.
+asio::awaitable<void> worker(Run* run) {
+    while (run->next_to_start < run->outcomes.size()) {
+        co_await check_one(run, run->next_to_start++);
+    }
+}
+
+}  // namespace
+
+ExitCode run_check(CheckRun config, std::ostream& out, std::ostream& err) {
+    asio::io_context io(1);
+    Run run{&config, std::make_shared<const CollectSettings>(config.settings), {}, 0, 0, &out, &err};
+    run.outcomes.resize(config.domains.size());
+
+    std::vector<asio::awaitable<void>> workers;
+    const auto count = std::min(std::max<std::size_t>(config.parallel, 1), config.domains.size());
+    for (std::size_t i = 0; i < count; ++i) {
+        workers.push_back(worker(&run));
+    }
+    std::exception_ptr escaped;
+    asio::co_spawn(io, io::gather(std::move(workers)), [&](std::exception_ptr error) { escaped = error; });
+    io.run();
+
+    ExitCode code = ExitCode::ok;
+    if (escaped) {
+        try {
+            std::rethrow_exception(escaped);
+        } catch (const std::exception& error) {
+            err << "relaymetry: internal error: " << error.what() << '\n';
+        }
+        code = ExitCode::internal;
+    }
+    for (const auto& outcome : run.outcomes) {
+        if (outcome.internal_error || !outcome.done) {
+            code = worst(code, ExitCode::internal);
+        } else if (outcome.failed) {
+            code = worst(code, ExitCode::findings);
+        }
+    }
+    return code;
+}
+
+}  // namespace relaymetry::app

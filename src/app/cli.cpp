@@ -1,0 +1,338 @@
+// The command line: the only user of CLI11. Parses, validates every input (one clear line per bad
+// input, exit 2, the other inputs still processed), then hands a plain config to a command.
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+
+#include "relaymetry/app/check_command.hpp"
+#include "relaymetry/app/domain_input.hpp"
+#include "relaymetry/app/lint_command.hpp"
+#include "relaymetry/app/main.hpp"
+#include "relaymetry/report/report.hpp"
+#include "relaymetry/rules/rules.hpp"
+
+namespace relaymetry::app {
+
+namespace {
+
+constexpr std::size_t k_max_domain_file_bytes = 64 * 1024 * 1024;
+
+struct ColorChoice {
+    std::string mode = "auto";
+
+    bool resolve() const {
+        if (mode == "always") {
+            return true;
+        }
+        if (mode == "never") {
+            return false;
+        }
+        // https://no-color.org: a NO_COLOR that is present and not empty turns colour off.
+        const char* no_color = std::getenv("NO_COLOR");
+        return isatty(STDOUT_FILENO) && (no_color == nullptr || *no_color == '\0');
+    }
+};
+
+// Options shared by check and lint.
+struct OutputOptions {
+    bool json = false;
+    ColorChoice color;
+    std::string fail_on = "error";
+    std::vector<std::string> ignore;
+};
+
+void add_output_options(CLI::App& command, OutputOptions& options) {
+    command.add_flag("--json", options.json, "Machine output: one JSON object per line (JSON Lines)");
+    command.add_option("--color", options.color.mode, "Colour in text output: auto (TTY and no NO_COLOR), always, never")
+        ->check(CLI::IsMember({"auto", "always", "never"}));
+    command.add_option("--fail-on", options.fail_on, "Lowest severity that makes the exit code 1: error, warning, notice, never")
+        ->check(CLI::IsMember({"error", "warning", "notice", "never"}));
+    command.add_option("--ignore", options.ignore, "Drop findings with these rule IDs (comma-separated; 'area.*' drops an area)")
+        ->delimiter(',');
+}
+
+// Unknown IDs in --ignore are typos that would silently keep a CI job red (or green): refuse them.
+bool make_gate(const OutputOptions& options, Gate& gate, std::ostream& err) {
+    gate.fail_on = options.fail_on == "never" ? std::nullopt : parse_severity(options.fail_on);
+    bool ok = true;
+    for (const auto& id : options.ignore) {
+        bool known = rules::find_rule(id) != nullptr;
+        if (!known && id.size() > 2 && id.ends_with(".*")) {
+            const auto prefix = id.substr(0, id.size() - 1);
+            for (const auto& rule : rules::catalog()) {
+                known = known || rule.id.starts_with(prefix);
+            }
+        }
+        if (!known) {
+            err << "relaymetry: --ignore " << report::escape_untrusted(id)
+                << ": no such rule ID (see `relaymetry rules`)\n";
+            ok = false;
+        }
+        gate.ignore.push_back(id);
+    }
+    return ok;
+}
+
+report::TextOptions text_options(const OutputOptions& options, bool timings) {
+    return report::TextOptions{options.color.resolve(), timings};
+}
+
+bool parse_areas(const std::vector<std::string>& only, Areas& areas, std::ostream& err) {
+    if (only.empty()) {
+        return true;
+    }
+    areas = Areas{false, false, false, false};
+    bool ok = true;
+    for (const auto& area : only) {
+        if (area == "submission") {
+            areas.submission = true;
+        } else if (area == "mta-sts") {
+            areas.mta_sts = true;
+        } else if (area == "tls-rpt") {
+            areas.tls_rpt = true;
+        } else if (area == "mx") {
+            areas.mx = true;
+        } else {
+            err << "relaymetry: --only " << report::escape_untrusted(area)
+                << ": unknown area; use submission, mx, mta-sts or tls-rpt\n";
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+// Reads `check -f FILE` ('-' = stdin). Bad lines are reported as FILE:LINE: reason.
+bool read_domain_file(const std::string& path, std::vector<std::string>& domains, std::ostream& err) {
+    std::string content;
+    if (path == "-") {
+        std::ostringstream buffer;
+        buffer << std::cin.rdbuf();
+        content = buffer.str();
+    } else {
+        std::ifstream file(path, std::ios::binary);
+        if (!file) {
+            err << "relaymetry: " << report::escape_untrusted(path) << ": cannot open the domain file\n";
+            return false;
+        }
+        std::ostringstream buffer;
+        buffer << file.rdbuf();
+        content = buffer.str();
+    }
+    if (content.size() > k_max_domain_file_bytes) {
+        err << "relaymetry: " << report::escape_untrusted(path) << ": larger than 64 MiB\n";
+        return false;
+    }
+    bool ok = true;
+    for (const auto& line : parse_domain_list(content)) {
+        if (line.domain) {
+            domains.push_back(*line.domain);
+        } else {
+            err << report::escape_untrusted(path == "-" ? "<stdin>" : path) << ':' << line.line << ": "
+                << report::escape_untrusted(line.text) << ": " << line.domain.error() << '\n';
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+struct CheckArgs {
+    std::vector<std::string> domains;
+    std::string file;
+    OutputOptions output;
+    std::vector<std::string> dns;
+    std::vector<std::string> connect_to;
+    std::string ca_file;
+    double timeout = 15;
+    std::vector<std::string> only;
+    int expiry_warning = 14;
+    std::size_t parallel = 16;
+    std::string ehlo;
+    bool timings = false;
+};
+
+ExitCode check(const CheckArgs& args) {
+    auto& err = std::cerr;
+    bool inputs_ok = true;
+    CheckRun run;
+    for (const auto& input : args.domains) {
+        auto domain = normalize_domain(input);
+        if (domain) {
+            run.domains.push_back(*domain);
+        } else {
+            err << "relaymetry: '" << report::escape_untrusted(input) << "': " << domain.error() << '\n';
+            inputs_ok = false;
+        }
+    }
+    if (!args.file.empty()) {
+        inputs_ok = read_domain_file(args.file, run.domains, err) && inputs_ok;
+    }
+    for (const auto& server : args.dns) {
+        if (auto problem = dns::validate_server(server)) {
+            err << "relaymetry: --dns " << report::escape_untrusted(server) << ": " << *problem << '\n';
+            return ExitCode::usage;
+        }
+    }
+    run.settings.dns.servers = args.dns;
+    for (const auto& text : args.connect_to) {
+        auto rule = probe::parse_connect_to(text);
+        if (!rule) {
+            err << "relaymetry: --connect-to " << report::escape_untrusted(text) << ": " << rule.error() << '\n';
+            return ExitCode::usage;
+        }
+        run.settings.connect_to.push_back(*rule);
+    }
+    if (!parse_areas(args.only, run.settings.areas, err) || !make_gate(args.output, run.gate, err)) {
+        return ExitCode::usage;
+    }
+    std::unique_ptr<probe::TlsContexts> tls;
+    try {
+        probe::TlsClientOptions tls_options;
+        if (!args.ca_file.empty()) {
+            tls_options.ca_file = args.ca_file;
+        }
+        tls = std::make_unique<probe::TlsContexts>(tls_options);
+    } catch (const std::exception& error) {
+        err << "relaymetry: --ca-file " << report::escape_untrusted(args.ca_file) << ": " << error.what() << '\n';
+        return ExitCode::usage;
+    }
+    run.settings.tls = tls.get();
+    run.settings.limiter = probe::make_connection_limiter();
+    run.settings.timeout = std::chrono::milliseconds(static_cast<long long>(args.timeout * 1000));
+    if (!args.ehlo.empty()) {
+        run.settings.ehlo_name = args.ehlo;
+    }
+    run.settings.clock = [] { return std::chrono::system_clock::now(); };
+    run.rule_options.expiry_warning_days = args.expiry_warning;
+    run.json = args.output.json;
+    run.text = text_options(args.output, args.timings);
+    run.parallel = args.parallel;
+    if (run.domains.empty() && inputs_ok) {
+        err << "relaymetry: no domain to check (give DOMAIN... or -f FILE)\n";
+        return ExitCode::usage;
+    }
+    auto code = run.domains.empty() ? ExitCode::ok : run_check(std::move(run), std::cout, err);
+    return inputs_ok ? code : worst(code, ExitCode::usage);
+}
+
+struct LintArgs {
+    std::vector<std::string> records;
+    std::string file;
+    std::vector<std::string> mx;
+    std::string domain = "<domain>";
+    OutputOptions output;
+};
+
+ExitCode lint(LintKind kind, const LintArgs& args) {
+    LintRun run;
+    run.kind = kind;
+    run.inputs = kind == LintKind::mta_sts_policy ? std::vector<std::string>{args.file} : args.records;
+    for (const auto& host : args.mx) {
+        auto normalized = normalize_domain(host);
+        if (!normalized) {
+            std::cerr << "relaymetry: --mx '" << report::escape_untrusted(host) << "': " << normalized.error() << '\n';
+            return ExitCode::usage;
+        }
+        run.mx.push_back(*normalized);
+    }
+    run.domain = args.domain;
+    run.json = args.output.json;
+    run.text = text_options(args.output, false);
+    if (!make_gate(args.output, run.gate, std::cerr)) {
+        return ExitCode::usage;
+    }
+    return run_lint(run, std::cin, std::cout, std::cerr);
+}
+
+ExitCode list_rules(const std::string& id) {
+    if (id.empty()) {
+        std::cout << rules::catalog_text();
+        return ExitCode::ok;
+    }
+    const auto* rule = rules::find_rule(id);
+    if (!rule) {
+        std::cerr << "relaymetry: rules " << report::escape_untrusted(id) << ": no such rule ID\n";
+        return ExitCode::usage;
+    }
+    std::cout << rules::rule_text(*rule);
+    return ExitCode::ok;
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+    CLI::App app{"relaymetry: how well a domain's mail is protected in transit (submission TLS, MTA-STS, TLS-RPT)"};
+    app.set_version_flag("--version", std::string("relaymetry ") + RELAYMETRY_VERSION);
+    app.require_subcommand(1);
+
+    CheckArgs check_args;
+    auto* check_cmd = app.add_subcommand("check", "Check one or more mail domains (concurrently)");
+    check_cmd->add_option("domains", check_args.domains, "Domains to check");
+    check_cmd->add_option("-f,--file", check_args.file, "Domains from a file, one a line ('-' = stdin, '#' comments)");
+    add_output_options(*check_cmd, check_args.output);
+    check_cmd->add_option("--dns", check_args.dns, "Resolver ADDR[:PORT] instead of the system's (repeatable; IPv6 as [::1]:53)");
+    check_cmd->add_option("--connect-to", check_args.connect_to, "HOST:PORT:ADDR:PORT: connect there instead (curl's semantics; repeatable)");
+    check_cmd->add_option("--ca-file", check_args.ca_file, "Trust anchors (PEM) instead of the system store");
+    check_cmd->add_option("--timeout", check_args.timeout, "Deadline in seconds for the whole check of one domain")
+        ->check(CLI::Range(0.1, 3600.0));
+    check_cmd->add_option("--only", check_args.only, "Restrict to areas: submission, mx, mta-sts, tls-rpt")->delimiter(',');
+    check_cmd->add_option("--expiry-warning", check_args.expiry_warning, "Warn when a certificate expires within DAYS")
+        ->check(CLI::Range(0, 3650));
+    check_cmd->add_option("--parallel", check_args.parallel, "How many domains are checked at once")
+        ->check(CLI::Range(1, 4096));
+    check_cmd->add_option("--ehlo", check_args.ehlo, "EHLO name (default: the local address literal)");
+    check_cmd->add_flag("--timings", check_args.timings, "Show per-step timings in the text report");
+
+    auto* lint_cmd = app.add_subcommand("lint", "Validate MTA-STS / TLS-RPT text before publishing it");
+    lint_cmd->require_subcommand(1);
+    LintArgs policy_args, txt_args, rpt_args;
+    auto* lint_policy = lint_cmd->add_subcommand("mta-sts-policy", "Validate a policy file (RFC 8461 §3.2)");
+    lint_policy->add_option("file", policy_args.file, "Policy file, '-' = stdin")->required();
+    lint_policy->add_option("--mx", policy_args.mx, "An MX host the policy must cover (repeatable)");
+    lint_policy->add_option("--domain", policy_args.domain, "The policy's domain (names the findings' targets)");
+    add_output_options(*lint_policy, policy_args.output);
+    auto* lint_txt = lint_cmd->add_subcommand("mta-sts-txt", "Validate the TXT record(s) at _mta-sts.<domain>");
+    lint_txt->add_option("records", txt_args.records, "The record(s): several = the whole RRset")->required();
+    lint_txt->add_option("--domain", txt_args.domain, "The domain (names the findings' targets)");
+    add_output_options(*lint_txt, txt_args.output);
+    auto* lint_rpt = lint_cmd->add_subcommand("tls-rpt", "Validate the TXT record(s) at _smtp._tls.<domain>");
+    lint_rpt->add_option("records", rpt_args.records, "The record(s): several = the whole RRset")->required();
+    lint_rpt->add_option("--domain", rpt_args.domain, "The domain (names the findings' targets)");
+    add_output_options(*lint_rpt, rpt_args.output);
+
+    std::string rule_id;
+    auto* rules_cmd = app.add_subcommand("rules", "List the rule catalogue, or explain one rule");
+    rules_cmd->add_option("id", rule_id, "A rule ID, e.g. cert.expired");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& error) {
+        const int code = app.exit(error);  // prints help/version to stdout, errors to stderr
+        return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
+    }
+
+    try {
+        ExitCode code = ExitCode::ok;
+        if (check_cmd->parsed()) {
+            code = check(check_args);
+        } else if (lint_policy->parsed()) {
+            code = lint(LintKind::mta_sts_policy, policy_args);
+        } else if (lint_txt->parsed()) {
+            code = lint(LintKind::mta_sts_txt, txt_args);
+        } else if (lint_rpt->parsed()) {
+            code = lint(LintKind::tls_rpt, rpt_args);
+        } else if (rules_cmd->parsed()) {
+            code = list_rules(rule_id);
+        }
+        return static_cast<int>(code);
+    } catch (const std::exception& error) {
+        std::cerr << "relaymetry: internal error: " << error.what() << '\n';
+        return static_cast<int>(ExitCode::internal);
+    }
+}
+
+}  // namespace relaymetry::app
