@@ -1,0 +1,465 @@
+"""The one declarative description of the end-to-end world: every scenario domain, its DNS records, the
+servers behind it (real Postfix, nginx, a few Python listeners), the certificates they present, and what a
+tool conforming to /work/shared/CONTRACT.md must report for it.
+
+Every scenario starts from `clean()`: a domain with nothing to criticise (SRV for 465 and 587 pointing at a
+Postfix with TLS 1.2-1.3 and a valid chain, an MX, an MTA-STS policy in enforce mode covering the MX, and a
+TLS-RPT record), then changes exactly one thing. So each expected finding set is the contract's consequence
+of that one change, and `why` says which rule it is and why no other rule applies.
+
+Addresses: scenario number N gets 127.0.1.N for its mail host (Postfix or a listener on 465/587),
+127.0.2.N for mta-sts.<domain> (nginx on 443) and 127.0.3.N for its MX host (nothing listens there: MX hosts
+are named, not probed).
+"""
+
+import copy
+
+PARENT = "relaymetry.test"  # RFC 6761 reserves .test; each scenario is a zone <name>.relaymetry.test.
+
+# Severities from the contract's rule catalog, to derive exit codes for --fail-on.
+SEVERITY = {
+    "submission.not-found": "notice", "submission.srv-disabled": "notice",
+    "submission.srv-target-unresolvable": "error", "submission.unreachable": "error",
+    "submission.address-unreachable": "warning", "submission.no-implicit-tls": "notice",
+    "submission.starttls-missing": "error", "submission.not-tls": "error", "submission.starttls-failed": "error",
+    "submission.auth-before-tls": "warning", "submission.protocol-error": "error",
+    "submission.inconclusive": "warning",
+    "tls.version-deprecated": "error", "tls.legacy-accepted": "warning", "tls.no-tls13": "notice",
+    "tls.weak-cipher": "warning",
+    "cert.expired": "error", "cert.not-yet-valid": "error", "cert.expires-soon": "warning", "cert.untrusted": "error",
+    "cert.name-mismatch": "error", "cert.weak-key": "error", "cert.weak-signature": "error",
+    "mx.none": "notice", "mx.null": "notice",
+    "mta-sts.not-published": "warning", "mta-sts.txt-invalid": "error", "mta-sts.txt-multiple": "error",
+    "mta-sts.policy-unreachable": "error", "mta-sts.policy-http-error": "error", "mta-sts.policy-redirect": "error",
+    "mta-sts.policy-tls-invalid": "error", "mta-sts.policy-content-type": "warning",
+    "mta-sts.policy-too-large": "error", "mta-sts.policy-invalid": "error", "mta-sts.policy-line-endings": "notice",
+    "mta-sts.policy-duplicate-field": "warning", "mta-sts.policy-without-txt": "warning",
+    "mta-sts.mode-none": "warning", "mta-sts.mode-testing": "notice", "mta-sts.max-age-short": "notice",
+    "mta-sts.mx-not-covered": "error", "mta-sts.mx-pattern-unused": "notice",
+    "tls-rpt.not-published": "warning", "tls-rpt.invalid": "error", "tls-rpt.multiple": "error",
+    "tls-rpt.rua-invalid": "error",
+    "dns.lookup-failed": "error",
+    # Beyond the contract's minimum, in relaymetry's catalogue (src/rules/catalog.cpp):
+    "submission.tls-failed": "error",             # the handshake on the implicit-TLS port failed
+    "submission.starttls-buffered-data": "error",  # bytes after "220 Ready to start TLS" (CVE-2011-0411 class)
+}
+RANK = {"notice": 1, "warning": 2, "error": 3}
+
+# Certificates the world's PKI issues (world.py builds them with the openssl CLI at run time). Every leaf
+# covers *.<d> and <d> for every scenario domain <d>, except "wrong-name".
+CERTS = {
+    "good": "RSA-2048, SHA-256, issued by the intermediate, valid -1 .. +90 days",
+    "expired": "valid -60 .. -1 days",
+    "not-yet-valid": "valid +10 .. +400 days",
+    "wrong-name": "SAN DNS:wrong-name.invalid only",
+    "self-signed": "self-signed leaf, not issued by the test root",
+    "missing-intermediate": "the good leaf served without its intermediate",
+    "expires-soon": "valid -30 .. +5 days",
+    "rsa-1024": "RSA-1024 key",
+    "sha1": "sha1WithRSAEncryption signature on the leaf",
+}
+
+MODERN = {"smtpd_tls_protocols": ">=TLSv1.2", "smtpd_tls_mandatory_protocols": ">=TLSv1.2"}
+
+
+def policy(d, mode="enforce", mx=None, max_age=604800, eol="\r\n", extra=()):
+    lines = ["version: STSv1", f"mode: {mode}"]
+    lines += [f"mx: {m}" for m in (mx if mx is not None else [f"mx1.{d}"])]
+    lines.append(f"max_age: {max_age}")
+    lines += list(extra)
+    return eol.join(lines) + eol
+
+
+def clean(name, why):
+    d = f"{name}.{PARENT}"
+    return {
+        "name": name,
+        "domain": d,
+        "why": why,
+        # (owner relative to the zone, "@" = apex; type; rdata). {mail}, {sts}, {mx} are the scenario's
+        # addresses, {d} the domain; world.py fills them in.
+        "records": [
+            ("_submissions._tcp", "SRV", "0 1 465 mail.{d}."),
+            ("_submission._tcp", "SRV", "0 1 587 mail.{d}."),
+            ("mail", "A", "{mail}"),
+            ("@", "MX", "10 mx1.{d}."),
+            ("mx1", "A", "{mx}"),
+            ("_mta-sts", "TXT", '"v=STSv1; id=20261128T1200"'),
+            ("mta-sts", "A", "{sts}"),
+            ("_smtp._tls", "TXT", '"v=TLSRPTv1; rua=mailto:tlsrpt@{d}"'),
+        ],
+        # What listens on the mail address, per port: {"kind": "postfix", "cert": ..., "params": {...}} or
+        # {"kind": "silent" | "busy-421" | "closed"}.
+        "smtp": {
+            465: {"kind": "postfix", "cert": "good", "params": dict(MODERN)},
+            587: {"kind": "postfix", "cert": "good", "params": dict(MODERN)},
+        },
+        # nginx on the sts address, or None.
+        "sts": {"cert": "good", "status": 200, "content_type": "text/plain", "body": policy(d), "redirect": None},
+        "args": [],
+        "expect": {
+            "findings": set(),
+            # dotted path -> expected value ("submission.endpoints.0.port"); see test_e2e.lookup().
+            "facts": {
+                "submission.discovery.source": "srv",
+                "mx.null_mx": False,
+                "mta_sts.txt.status": "published",
+                "mta_sts.policy.status": "fetched",
+                "tls_rpt.status": "published",
+            },
+            # extra --fail-on values to run, beyond the default (error); "text" = also the text report
+            "fail_on": [],
+        },
+    }
+
+
+def _drop(s, owner, rtype=None):
+    s["records"] = [r for r in s["records"] if not (r[0] == owner and (rtype is None or r[1] == rtype))]
+
+
+def _both(s, **params):
+    for port in (465, 587):
+        s["smtp"][port]["params"].update(params)
+
+
+def _cert(s, cert):
+    for port in (465, 587):
+        s["smtp"][port]["cert"] = cert
+
+
+def build():
+    out = []
+
+    def add(s, findings=(), facts=None, fail_on=()):
+        s["expect"]["findings"] = set(findings)
+        f = s["expect"]["facts"]
+        f.update(facts or {})
+        d = s["domain"]
+        # Facts of the clean policy and record, where the scenario left them as in clean().
+        if f.get("mta_sts.policy.status") == "fetched":
+            for key, value in (("mode", "enforce"), ("max_age", 604800), ("http_status", 200)):
+                f.setdefault(f"mta_sts.policy.{key}", value)
+        if f.get("tls_rpt.status") == "published":
+            f.setdefault("tls_rpt.rua", [f"mailto:tlsrpt@{d}"])
+        s["expect"]["fail_on"] = list(fail_on)
+        out.append(s)
+        return s
+
+    # ---- submission discovery (RFC 6186) ----------------------------------------------------------
+    s = clean("clean", "nothing to criticise in any area: the baseline every other scenario changes once")
+    add(s, facts={
+        "submission.discovery.srv.0.service": "_submissions._tcp", "submission.discovery.srv.0.port": 465,
+        "submission.discovery.srv.0.target": f"mail.{s['domain']}",
+        "submission.endpoints.0.port": 465, "submission.endpoints.0.security": "implicit-tls",
+        "submission.endpoints.0.addresses.0.status": "ok",
+        "submission.endpoints.0.addresses.0.tls.version": "TLSv1.3",
+        "submission.endpoints.0.addresses.0.tls.legacy_versions_accepted": [],
+        "submission.endpoints.0.addresses.0.tls.certificate.chain_valid": True,
+        "submission.endpoints.0.addresses.0.tls.certificate.name_match": True,
+        "submission.endpoints.0.addresses.0.tls.certificate.key": "RSA-2048",
+        "submission.endpoints.0.addresses.0.tls.certificate.signature": "sha256WithRSAEncryption",
+        "submission.endpoints.0.addresses.0.tls.certificate.verify_error": None,
+        "submission.endpoints.1.port": 587, "submission.endpoints.1.security": "starttls",
+        "submission.endpoints.1.addresses.0.status": "ok",
+        "submission.endpoints.1.addresses.0.smtp.starttls_offered": True,
+        "submission.endpoints.1.addresses.0.smtp.auth_before_tls": [],
+        "mx.records.0.host": f"mx1.{s['domain']}", "mx.records.0.preference": 10,
+        "mta_sts.policy.content_type": "text/plain", "mta_sts.policy.mx": [f"mx1.{s['domain']}"],
+        "mta_sts.mx_coverage.0.covered": True,
+    }, fail_on=["notice"])
+
+    s = clean("fallback", "no SRV: smtp.<d> resolves, so 465 and 587 there are probed; RFC 6186 allows this")
+    _drop(s, "_submissions._tcp")
+    _drop(s, "_submission._tcp")
+    _drop(s, "mail")
+    s["records"].append(("smtp", "A", "{mail}"))
+    add(s, facts={"submission.discovery.source": "fallback", "submission.discovery.srv": [],
+                  "submission.endpoints.0.host": f"smtp.{s['domain']}",
+                  "submission.endpoints.0.addresses.0.status": "ok",
+                  "submission.endpoints.1.addresses.0.status": "ok"})
+
+    s = clean("no-submission", "no SRV and no smtp.<d>: submission.not-found (a notice, fine for inbound-only)")
+    _drop(s, "_submissions._tcp")
+    _drop(s, "_submission._tcp")
+    s["smtp"] = {}
+    add(s, ["submission.not-found"], {"submission.discovery.source": "none", "submission.endpoints": []},
+        fail_on=["notice", "warning"])
+
+    s = clean("srv-disabled", "both SRV targets are '.': service explicitly not offered (RFC 6186 §3)")
+    s["records"][0] = ("_submissions._tcp", "SRV", "0 0 0 .")
+    s["records"][1] = ("_submission._tcp", "SRV", "0 0 0 .")
+    s["smtp"] = {}
+    add(s, ["submission.srv-disabled"], {"submission.discovery.source": "disabled", "submission.endpoints": []})
+
+    s = clean("srv-priorities", "several SRV records: listed in RFC 2782 order, every target probed, all clean")
+    s["records"][0:2] = [
+        ("_submissions._tcp", "SRV", "10 1 465 mail2.{d}."),
+        ("_submissions._tcp", "SRV", "0 1 465 mail.{d}."),
+        ("_submission._tcp", "SRV", "5 1 587 mail.{d}."),
+    ]
+    s["records"].append(("mail2", "A", "{mail}"))
+    add(s, facts={"submission.discovery.srv.0.priority": 0, "submission.discovery.srv.0.target": f"mail.{s['domain']}",
+                  "submission.discovery.srv.1.priority": 10,
+                  "submission.discovery.srv.1.target": f"mail2.{s['domain']}",
+                  "submission.discovery.srv.2.service": "_submission._tcp",
+                  "submission.discovery.srv.2.priority": 5})
+
+    s = clean("srv-unresolvable", "an SRV target with no A/AAAA: srv-target-unresolvable; the other SRV is fine")
+    s["records"][0] = ("_submissions._tcp", "SRV", "0 1 465 nowhere.{d}.")
+    add(s, ["submission.srv-target-unresolvable"])
+
+    s = clean("no-465", "SRV only for 587: no-implicit-tls (RFC 8314 §3.3 prefers 465)")
+    _drop(s, "_submissions._tcp")
+    del s["smtp"][465]
+    add(s, ["submission.no-implicit-tls"], {"submission.endpoints.0.port": 587})
+
+    s = clean("closed-465", "SRV announces 465 but the port refuses: the endpoint's only address fails -> unreachable")
+    s["smtp"][465] = {"kind": "closed"}
+    add(s, ["submission.unreachable"], {"submission.endpoints.0.addresses.0.status": "refused"})
+
+    s = clean("dead-ipv6", "AAAA ::1 where nothing listens beside the live IPv4: some addresses fail")
+    s["records"].append(("mail", "AAAA", "::1"))
+    add(s, ["submission.address-unreachable"], {
+        "submission.endpoints.0.addresses.0.address": "127.0.1.{n}",
+        "submission.endpoints.0.addresses.0.status": "ok",
+        "submission.endpoints.0.addresses.1.address": "::1",
+        "submission.endpoints.0.addresses.1.status": "refused"}, fail_on=["warning"])
+
+    s = clean("silent", "accepts and never speaks on 465 and 587: every step times out, nothing reached")
+    s["smtp"] = {465: {"kind": "silent"}, 587: {"kind": "silent"}}
+    add(s, ["submission.unreachable"], {"submission.endpoints.0.addresses.0.status": "timeout",
+                                         "submission.endpoints.1.addresses.0.status": "timeout"})
+
+    s = clean("busy", "answers 421 'too many connections' and closes: inconclusive, never 'no TLS'")
+    s["smtp"] = {465: {"kind": "postfix", "cert": "good", "params": dict(MODERN)}, 587: {"kind": "busy-421"}}
+    add(s, ["submission.inconclusive"], {"submission.endpoints.1.addresses.0.status": "inconclusive"})
+
+    # ---- submission protocol (RFC 3207, RFC 8314) -------------------------------------------------
+    s = clean("hostile-banner", "587 banner and EHLO carry ESC/BEL sequences and no STARTTLS: starttls-missing; "
+              "the output must carry them escaped (test_e2e checks the raw bytes)")
+    s["smtp"][587] = {"kind": "hostile-smtp"}
+    add(s, ["submission.starttls-missing"], {"submission.endpoints.1.addresses.0.status": "no-starttls",
+                                              "submission.endpoints.1.addresses.0.smtp.banner":
+                                                  "e2e\x1b[2J\x1b]0;pwned\x07 ESMTP"},
+        fail_on=["text"])
+
+    s = clean("starttls-missing", "587 with smtpd_tls_security_level=none advertises no STARTTLS")
+    s["smtp"][587]["params"]["smtpd_tls_security_level"] = "none"
+    add(s, ["submission.starttls-missing"], {"submission.endpoints.1.addresses.0.status": "no-starttls",
+                                              "submission.endpoints.1.addresses.0.smtp.starttls_offered": False})
+
+    s = clean("plaintext-465", "465 without wrapper mode greets in plaintext: not-tls (RFC 8314 §3.3)")
+    s["smtp"][465]["params"].update({"smtpd_tls_wrappermode": "no", "smtpd_tls_security_level": "may"})
+    add(s, ["submission.not-tls"])
+
+    s = clean("ssh-on-587", "an SSH daemon answers on 587: no 220 banner, the server broke SMTP")
+    s["smtp"][587] = {"kind": "ssh"}
+    add(s, ["submission.protocol-error"], {"submission.endpoints.1.addresses.0.status": "protocol-error"})
+
+    s = clean("starttls-broken", "587 offers STARTTLS but only anonymous (aNULL) suites, which no client offers: "
+              "the handshake after STARTTLS fails for every client")
+    s["smtp"][587]["params"].update({"smtpd_tls_protocols": ">=TLSv1.2,<=TLSv1.2",
+                                     "smtpd_tls_mandatory_protocols": ">=TLSv1.2,<=TLSv1.2",
+                                     "smtpd_tls_ciphers": "high", "smtpd_tls_mandatory_ciphers": "high",
+                                     "tls_high_cipherlist": "aNULL:@SECLEVEL=0"})
+    add(s, ["submission.starttls-failed"], {"submission.endpoints.1.addresses.0.smtp.starttls_offered": True})
+
+    s = clean("auth-before-tls", "587 advertises AUTH PLAIN LOGIN before STARTTLS (smtpd_tls_auth_only=no)")
+    s["smtp"][587]["params"].update({"smtpd_sasl_auth_enable": "yes", "smtpd_tls_auth_only": "no"})
+    s["smtp"][587]["sasl"] = True
+    add(s, ["submission.auth-before-tls"], {"submission.endpoints.1.addresses.0.smtp.auth_before_tls":
+                                             ["PLAIN", "LOGIN"]}, fail_on=["warning"])
+
+    # ---- TLS versions and suites (RFC 8996) -------------------------------------------------------
+    s = clean("tls10-only", "only TLS 1.0: a modern (TLS 1.2+) client's handshake fails on both ports; the "
+              "diagnostic handshake negotiates TLS 1.0, so version-deprecated (which says a current client cannot "
+              "connect) is the finding, not also tls-failed/starttls-failed; and no TLS 1.3 (no-tls13)")
+    _both(s, smtpd_tls_protocols=">=TLSv1,<=TLSv1", smtpd_tls_mandatory_protocols=">=TLSv1,<=TLSv1",
+          tls_medium_cipherlist="DEFAULT:@SECLEVEL=0", tls_high_cipherlist="DEFAULT:@SECLEVEL=0")
+    add(s, ["tls.version-deprecated", "tls.no-tls13"],
+        {"submission.endpoints.0.addresses.0.tls.version": "TLSv1",
+         "submission.endpoints.0.addresses.0.tls.modern_client_failed": True,
+         "submission.endpoints.1.addresses.0.tls.version": "TLSv1"})
+
+    s = clean("tls12-only", "TLS 1.2 only: no-tls13, nothing else")
+    _both(s, smtpd_tls_protocols=">=TLSv1.2,<=TLSv1.2", smtpd_tls_mandatory_protocols=">=TLSv1.2,<=TLSv1.2")
+    add(s, ["tls.no-tls13"], {"submission.endpoints.0.addresses.0.tls.version": "TLSv1.2"})
+
+    s = clean("legacy-accepted", "negotiates TLS 1.3 but still accepts TLS 1.0 and 1.1 offered alone")
+    _both(s, smtpd_tls_protocols=">=TLSv1", smtpd_tls_mandatory_protocols=">=TLSv1",
+          tls_medium_cipherlist="DEFAULT:@SECLEVEL=0", tls_high_cipherlist="DEFAULT:@SECLEVEL=0")
+    add(s, ["tls.legacy-accepted"], {"submission.endpoints.0.addresses.0.tls.version": "TLSv1.3",
+                                      "submission.endpoints.0.addresses.0.tls.legacy_versions_accepted":
+                                          ["TLSv1", "TLSv1.1"]})
+
+    s = clean("weak-cipher", "TLS 1.2 with only AES256-GCM-SHA384 (RSA key exchange: no forward secrecy)")
+    _both(s, smtpd_tls_protocols=">=TLSv1.2,<=TLSv1.2", smtpd_tls_mandatory_protocols=">=TLSv1.2,<=TLSv1.2",
+          smtpd_tls_ciphers="high", smtpd_tls_mandatory_ciphers="high", tls_high_cipherlist="AES256-GCM-SHA384")
+    add(s, ["tls.weak-cipher", "tls.no-tls13"], {"submission.endpoints.0.addresses.0.tls.cipher": "AES256-GCM-SHA384"})
+
+    # ---- certificates -----------------------------------------------------------------------------
+    cert_cases = [
+        ("cert-expired", "expired", ["cert.expired"], "dates are their own rule, not also cert.untrusted",
+         {"tls.certificate.chain_valid": False}),
+        ("cert-not-yet-valid", "not-yet-valid", ["cert.not-yet-valid"], "valid from +10 days", {}),
+        ("cert-wrong-name", "wrong-name", ["cert.name-mismatch"], "SAN covers only wrong-name.invalid",
+         {"tls.certificate.name_match": False}),
+        ("cert-self-signed", "self-signed", ["cert.untrusted"], "the chain leads to no trust anchor", {}),
+        ("cert-missing-intermediate", "missing-intermediate", ["cert.untrusted"],
+         "the leaf alone does not chain to the root given by --ca-file", {}),
+        ("cert-expires-soon", "expires-soon", ["cert.expires-soon"], "5 days left < 14", {}),
+        ("cert-rsa-1024", "rsa-1024", ["cert.weak-key"], "weak key only, so not also cert.untrusted",
+         {"tls.certificate.key": "RSA-1024"}),
+        ("cert-sha1", "sha1", ["cert.weak-signature"], "SHA-1 only, so not also cert.untrusted",
+         {"tls.certificate.signature": "sha1WithRSAEncryption"}),
+    ]
+    for name, cert, findings, why, facts in cert_cases:
+        s = clean(name, f"465 and 587 present the {cert} certificate: {why}")
+        _cert(s, cert)
+        if cert in ("rsa-1024", "sha1"):
+            # Servers of today refuse to load such certificates at OpenSSL's default security level.
+            _both(s, tls_medium_cipherlist="DEFAULT:@SECLEVEL=0", tls_high_cipherlist="DEFAULT:@SECLEVEL=0")
+        add(s, findings, {f"submission.endpoints.0.addresses.0.{k}": v for k, v in facts.items()},
+            fail_on=["warning"] if cert == "expires-soon" else [])
+
+    # ---- MX (RFC 7505) ------------------------------------------------------------------------------
+    s = clean("null-mx", "MX '0 .': mx.null; no MTA-STS/TLS-RPT published, as inbound TLS policy does not apply")
+    _drop(s, "@", "MX")
+    _drop(s, "mx1")
+    _drop(s, "_mta-sts")
+    _drop(s, "mta-sts")
+    _drop(s, "_smtp._tls")
+    s["records"].append(("@", "MX", "0 ."))
+    s["sts"] = None
+    del s["expect"]["facts"]["mta_sts.policy.status"]  # nothing to fetch: how the tool says so is its business
+    add(s, ["mx.null"], {"mx.null_mx": True, "mta_sts.txt.status": "not-published",
+                         "tls_rpt.status": "not-published", "tls_rpt.rua": []})
+
+    s = clean("no-mx", "no MX and no MTA-STS: mx.none, and mta-sts.not-published since mail still arrives via A")
+    _drop(s, "@", "MX")
+    _drop(s, "mx1")
+    _drop(s, "_mta-sts")
+    _drop(s, "mta-sts")
+    s["sts"] = None
+    del s["expect"]["facts"]["mta_sts.policy.status"]
+    add(s, ["mx.none", "mta-sts.not-published"], {"mx.records": [], "mta_sts.txt.status": "not-published"})
+
+    # ---- MTA-STS (RFC 8461) -------------------------------------------------------------------------
+    def sts(name, why, findings, facts=None, body=None, **changes):
+        s = clean(name, why)
+        if body is not None:
+            s["sts"]["body"] = body(s["domain"])
+        s["sts"].update(changes)
+        return add(s, findings, facts)
+
+    sts("sts-testing", "mode testing", ["mta-sts.mode-testing"], {"mta_sts.policy.mode": "testing"},
+        body=lambda d: policy(d, mode="testing"))
+    sts("sts-none", "mode none (no mx needed): coverage is not judged", ["mta-sts.mode-none"],
+        {"mta_sts.policy.mode": "none"}, body=lambda d: policy(d, mode="none", mx=[]))
+    sts("sts-404", "the policy URL answers 404", ["mta-sts.policy-http-error"],
+        {"mta_sts.policy.status": "http-error", "mta_sts.policy.http_status": 404}, status=404)
+    sts("sts-redirect", "the policy URL answers 301 (RFC 8461 §3.3: MUST NOT follow)", ["mta-sts.policy-redirect"],
+        {"mta_sts.policy.status": "redirect", "mta_sts.policy.http_status": 301}, status=301,
+        redirect="https://elsewhere.invalid/.well-known/mta-sts.txt")
+    sts("sts-wrong-name", "the policy host's certificate names wrong-name.invalid: one policy-tls-invalid whose "
+        "message gives the cert.* detail ('details as cert.*'), not a separate cert.name-mismatch",
+        ["mta-sts.policy-tls-invalid"], {"mta_sts.policy.status": "tls-failed"}, cert="wrong-name")
+    sts("sts-html", "served as text/html", ["mta-sts.policy-content-type"],
+        {"mta_sts.policy.content_type": "text/html"}, content_type="text/html")
+    sts("sts-lf", "LF-only line endings (RFC 8461 §3.2 says CRLF)", ["mta-sts.policy-line-endings"],
+        body=lambda d: policy(d, eol="\n"))
+    sts("sts-too-large", "a 70 KiB body (RFC 8461 §3.3: 64 KiB at most)", ["mta-sts.policy-too-large"],
+        {"mta_sts.policy.status": "too-large"},
+        body=lambda d: policy(d) + "".join(f"x-padding{i}: {'a' * 100}\r\n" for i in range(640)))
+    sts("sts-invalid", "mode 'enforced' and max_age 99999999: policy-invalid", ["mta-sts.policy-invalid"],
+        {"mta_sts.policy.status": "invalid"},
+        body=lambda d: f"version: STSv1\r\nmode: enforced\r\nmx: mx1.{d}\r\nmax_age: 99999999\r\n")
+    sts("sts-duplicate", "mode twice (enforce, then testing): duplicate-field; the first one counts",
+        ["mta-sts.policy-duplicate-field"], {"mta_sts.policy.mode": "enforce"},
+        body=lambda d: policy(d, extra=["mode: testing"]))
+    sts("sts-max-age-short", "max_age 3600 < one day", ["mta-sts.max-age-short"],
+        {"mta_sts.policy.max_age": 3600}, body=lambda d: policy(d, max_age=3600))
+    sts("sts-pattern-unused", "a stale mx pattern old.<d> that matches no MX", ["mta-sts.mx-pattern-unused"],
+        body=lambda d: policy(d, mx=[f"mx1.{d}", f"old.{d}"]))
+
+    s = clean("sts-not-covered", "MX backup.<d> is matched by no mx pattern, mode enforce: error")
+    s["records"] += [("@", "MX", "20 backup.{d}."), ("backup", "A", "{mx}")]
+    add(s, ["mta-sts.mx-not-covered"], {"mta_sts.mx_coverage.0.covered": True,
+                                         "mta_sts.mx_coverage.1.mx": f"backup.{s['domain']}",
+                                         "mta_sts.mx_coverage.1.covered": False})
+
+    s = clean("sts-wildcard", "mx *.<d> covers mx1.<d> but not a.b.<d> (one label only, RFC 8461 §4.1)")
+    s["records"] += [("@", "MX", "20 a.b.{d}."), ("a.b", "A", "{mx}")]
+    s["sts"]["body"] = policy(s["domain"], mx=[f"*.{s['domain']}"])
+    add(s, ["mta-sts.mx-not-covered"], {"mta_sts.mx_coverage.0.covered": True,
+                                         "mta_sts.mx_coverage.0.pattern": f"*.{s['domain']}",
+                                         "mta_sts.mx_coverage.1.covered": False})
+
+    s = clean("sts-without-txt", "a policy is served but no TXT announces it: not-published and policy-without-txt")
+    _drop(s, "_mta-sts")
+    add(s, ["mta-sts.not-published", "mta-sts.policy-without-txt"], {"mta_sts.txt.status": "not-published"})
+
+    s = clean("sts-not-published", "no TXT and no policy host: only not-published")
+    _drop(s, "_mta-sts")
+    _drop(s, "mta-sts")
+    s["sts"] = None
+    del s["expect"]["facts"]["mta_sts.policy.status"]
+    add(s, ["mta-sts.not-published"], {"mta_sts.txt.status": "not-published"}, fail_on=["warning"])
+
+    s = clean("sts-two-txt", "two v=STSv1 TXT records: senders see no policy")
+    s["records"].append(("_mta-sts", "TXT", '"v=STSv1; id=20261129"'))
+    add(s, ["mta-sts.txt-multiple"], {"mta_sts.txt.status": "multiple"})
+
+    s = clean("sts-txt-invalid", "TXT id with a '-' (RFC 8461 §3.1: 1*32 alphanumerics)")
+    _drop(s, "_mta-sts")
+    s["records"].append(("_mta-sts", "TXT", '"v=STSv1; id=not-valid-id"'))
+    add(s, ["mta-sts.txt-invalid"], {"mta_sts.txt.status": "invalid"})
+
+    s = clean("sts-unreachable", "TXT published, mta-sts.<d> resolves, nothing answers on 443")
+    s["sts"] = None
+    add(s, ["mta-sts.policy-unreachable"], {"mta_sts.policy.status": "unreachable"})
+
+    # ---- TLS-RPT (RFC 8460) -------------------------------------------------------------------------
+    s = clean("rpt-missing", "no _smtp._tls TXT")
+    _drop(s, "_smtp._tls")
+    add(s, ["tls-rpt.not-published"], {"tls_rpt.status": "not-published", "tls_rpt.rua": []})
+
+    s = clean("rpt-invalid", "v=TLSRPTv1 without the required rua (RFC 8460 §3)")
+    _drop(s, "_smtp._tls")
+    s["records"].append(("_smtp._tls", "TXT", '"v=TLSRPTv1"'))
+    add(s, ["tls-rpt.invalid"], {"tls_rpt.status": "invalid"})
+
+    s = clean("rpt-two", "two v=TLSRPTv1 records")
+    s["records"].append(("_smtp._tls", "TXT", '"v=TLSRPTv1; rua=mailto:other@{d}"'))
+    add(s, ["tls-rpt.multiple"], {"tls_rpt.status": "multiple"})
+
+    s = clean("rpt-rua-invalid", "rua=ftp://...: neither mailto: nor https:")
+    _drop(s, "_smtp._tls")
+    s["records"].append(("_smtp._tls", "TXT", '"v=TLSRPTv1; rua=ftp://reports.{d}/tlsrpt"'))
+    add(s, ["tls-rpt.rua-invalid"], {"tls_rpt.rua": [f"ftp://reports.{s['domain']}/tlsrpt"]})
+
+    # ---- DNS ----------------------------------------------------------------------------------------
+    s = clean("no-zone", "a domain the server is not authoritative for: Knot answers REFUSED to every lookup")
+    s["domain"] = "no-zone.unserved.test"
+    s["records"] = None  # no zone at all
+    s["smtp"] = {}
+    s["sts"] = None
+    s["expect"]["facts"] = {}
+    add(s, ["dns.lookup-failed"])
+
+    return out
+
+
+SCENARIOS = build()
+
+
+def exit_code(findings, fail_on):
+    """What the contract says the exit code is for this finding set and --fail-on value."""
+    if fail_on == "never":
+        return 0
+    return 1 if any(RANK[SEVERITY[f]] >= RANK[fail_on] for f in findings) else 0
+
+
+def with_numbers():
+    """Scenarios numbered from 1 (their address octet), deep-copied so callers may fill in templates."""
+    return [(n, copy.deepcopy(s)) for n, s in enumerate(SCENARIOS, start=1)]

@@ -1,0 +1,723 @@
+#!/usr/bin/python3
+"""The end-to-end world: real Knot DNS, Postfix and nginx, plus a few Python listeners, built in a fresh
+temporary directory from the one declarative description in scenarios.py.
+
+    /usr/bin/python3 tests/e2e/world.py --up     # bring it up, print how to reach it, wait for Ctrl-C
+    /usr/bin/python3 tests/e2e/world.py --list   # every scenario: expected findings and why
+
+Everything listens on loopback only (127.0.0.0/8, ::1 stays empty on purpose). Every process the world starts
+is stopped by World.down() through its own pid (pid files of Postfix and nginx, Popen handles of knotd); the
+system's own services are never touched. Runs as root (Postfix and nginx need it to bind 465/587/443).
+"""
+
+import datetime
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import scenarios  # noqa: E402
+
+TOOLS = ("postfix", "knotd", "nginx", "openssl", "dig")
+
+
+def missing_tools():
+    return [t for t in TOOLS if shutil.which(t, path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin") is None]
+
+
+def _run(cmd, **kw):
+    res = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if res.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({res.returncode}):\n{res.stdout}{res.stderr}")
+    return res.stdout
+
+
+def _write(path, text, mode=0o644):
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
+    os.chmod(path, mode)
+
+
+def _free_port():
+    """A port free for both TCP and UDP on 127.0.0.1 (Knot listens on both)."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
+            t.bind(("127.0.0.1", 0))
+            port = t.getsockname()[1]
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+                try:
+                    u.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            return port
+    raise RuntimeError("no free port")
+
+
+def _wait_listening(addr, port, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    family = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    while time.monotonic() < deadline:
+        with socket.socket(family, socket.SOCK_STREAM) as s:
+            s.settimeout(1.0)
+            if s.connect_ex((addr, port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {addr}:{port} after {timeout}s")
+
+
+def _stamp(days):
+    t = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=days)
+    return t.strftime("%Y%m%d%H%M%SZ")
+
+
+# ---- PKI ------------------------------------------------------------------------------------------
+
+CA_CONF = """\
+[ ca ]
+default_ca = ca_int
+
+[ ca_root ]
+dir = {dir}/root-db
+database = $dir/index.txt
+new_certs_dir = $dir
+serial = $dir/serial
+certificate = {dir}/root.pem
+private_key = {dir}/root.key
+default_md = sha256
+policy = policy_any
+unique_subject = no
+email_in_dn = no
+copy_extensions = none
+
+[ ca_int ]
+dir = {dir}/int-db
+database = $dir/index.txt
+new_certs_dir = $dir
+serial = $dir/serial
+certificate = {dir}/int.pem
+private_key = {dir}/int.key
+default_md = sha256
+policy = policy_any
+unique_subject = no
+email_in_dn = no
+copy_extensions = none
+
+[ policy_any ]
+commonName = supplied
+
+[ v3_int ]
+basicConstraints = critical, CA:TRUE, pathlen:0
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+
+[ v3_leaf ]
+basicConstraints = CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = @alt_all
+
+[ v3_wrong ]
+basicConstraints = CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = DNS:wrong-name.invalid
+
+[ alt_all ]
+{alt}
+"""
+
+
+class Pki:
+    """Root -> intermediate -> leaves, made with the openssl CLI. Each leaf is (key, chain) where chain is
+    the file a server sends: leaf + intermediate, or the leaf alone for self-signed/missing-intermediate."""
+
+    def __init__(self, base, domains):
+        self.dir = os.path.join(base, "pki")
+        os.makedirs(self.dir)
+        self.root = os.path.join(self.dir, "root.pem")
+        self.leaves = {}
+        self._domains = domains
+
+    def _path(self, name):
+        return os.path.join(self.dir, name)
+
+    def build(self):
+        d = self.dir
+        alt = "\n".join(f"DNS.{i} = {name}" for i, name in
+                        enumerate((n for dom in self._domains for n in (dom, f"*.{dom}")), start=1))
+        _write(self._path("ca.cnf"), CA_CONF.format(dir=d, alt=alt))
+        for db in ("root-db", "int-db"):
+            os.makedirs(self._path(db))
+            _write(self._path(f"{db}/index.txt"), "")
+            _write(self._path(f"{db}/serial"), "1000\n")
+        cnf = self._path("ca.cnf")
+        _run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", self._path("root.key"),
+              "-out", self.root, "-subj", "/CN=relaymetry e2e root", "-days", "3650",
+              "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
+        _run(["openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", self._path("int.key"),
+              "-out", self._path("int.csr"), "-subj", "/CN=relaymetry e2e intermediate"])
+        self._sign("ca_root", "v3_int", "int.csr", "int.pem", -400, 3000)
+        _run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048",
+              "-out", self._path("leaf.key")])
+        _run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024",
+              "-out", self._path("leaf1024.key")])
+        with open(self._path("int.pem")) as f:
+            intermediate = f.read()
+
+        def leaf(name, key, days_from, days_to, ext="v3_leaf", md=None, chain=True, cn="e2e.relaymetry.test"):
+            _run(["openssl", "req", "-new", "-key", self._path(key), "-subj", f"/CN={cn}",
+                  "-out", self._path(f"{name}.csr")])
+            self._sign("ca_int", ext, f"{name}.csr", f"{name}.pem", days_from, days_to, md)
+            self._finish(name, key, intermediate if chain else "")
+
+        leaf("good", "leaf.key", -1, 90)
+        leaf("expired", "leaf.key", -60, -1)
+        leaf("not-yet-valid", "leaf.key", 10, 400)
+        leaf("wrong-name", "leaf.key", -1, 90, ext="v3_wrong", cn="wrong-name.invalid")
+        leaf("expires-soon", "leaf.key", -30, 5)
+        leaf("rsa-1024", "leaf1024.key", -1, 90)
+        leaf("sha1", "leaf.key", -1, 90, md="sha1")
+        self._finish("missing-intermediate", "leaf.key", "", source="good")
+        _run(["openssl", "req", "-x509", "-key", self._path("leaf.key"), "-out", self._path("self-signed.pem"),
+              "-subj", "/CN=e2e.relaymetry.test", "-days", "90", "-config", cnf, "-extensions", "v3_leaf"])
+        self._finish("self-signed", "leaf.key", "")
+        for name in scenarios.CERTS:
+            assert name in self.leaves, name
+
+    def _sign(self, ca, ext, csr, out, days_from, days_to, md=None):
+        cmd = ["openssl", "ca", "-batch", "-notext", "-config", self._path("ca.cnf"), "-name", ca,
+               "-extensions", ext, "-in", self._path(csr), "-out", self._path(out),
+               "-startdate", _stamp(days_from), "-enddate", _stamp(days_to)]
+        if md:
+            cmd += ["-md", md]
+        _run(cmd)
+
+    def _finish(self, name, key, intermediate, source=None):
+        with open(self._path(f"{source or name}.pem")) as f:
+            leaf_pem = f.read()
+        chain = self._path(f"{name}.chain.pem")
+        _write(chain, leaf_pem + intermediate)
+        self.leaves[name] = (self._path(key), chain)
+
+
+# ---- small listeners for what no real server does ----------------------------------------------------
+
+class Listener(threading.Thread):
+    """'silent': accepts and never speaks (keeps the socket open); 'busy-421': greets with 421 and closes;
+    'hostile-smtp': control characters in banner and EHLO, no STARTTLS; 'ssh': an SSH identification line;
+    'sasl': a minimal Dovecot auth server so that Postfix can advertise AUTH (see Postfix.SASL_NOTE)."""
+
+    def __init__(self, kind, addr, port):
+        super().__init__(daemon=True)
+        self.kind = kind
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((addr, port))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.held = []
+        self.stopping = False
+
+    def run(self):
+        while not self.stopping:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            if self.kind == "silent":
+                self.held.append(conn)
+            elif self.kind == "ssh":
+                # An SSH daemon on a submission port: it speaks first, but not SMTP; then waits.
+                try:
+                    conn.sendall(b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n")
+                except OSError:
+                    conn.close()
+                    continue
+                self.held.append(conn)
+            elif self.kind == "hostile-smtp":
+                threading.Thread(target=self._hostile, args=(conn,), daemon=True).start()
+            elif self.kind == "busy-421":
+                try:
+                    conn.sendall(b"421 4.7.0 e2e.relaymetry.test Error: too many connections, try again later\r\n")
+                finally:
+                    conn.close()
+            else:
+                threading.Thread(target=self._sasl, args=(conn,), daemon=True).start()
+
+    HOSTILE_BANNER = b"220 e2e\x1b[2J\x1b]0;pwned\x07 ESMTP\r\n"
+
+    def _hostile(self, conn):
+        # An SMTP server whose banner and EHLO carry terminal control sequences (clear screen, set the
+        # window title, bell), and which offers no STARTTLS.
+        try:
+            conn.settimeout(15)
+            conn.sendall(self.HOSTILE_BANNER)
+            f = conn.makefile("rb")
+            while True:
+                line = f.readline(1000)
+                if not line:
+                    return
+                verb = line[:4].upper()
+                if verb in (b"EHLO", b"HELO"):
+                    conn.sendall(b"250-e2e\x1b[31m red\r\n250 PIPELINING\r\n")
+                elif verb == b"QUIT":
+                    conn.sendall(b"221 2.0.0 bye\r\n")
+                    return
+                else:
+                    conn.sendall(b"502 5.5.2 not here\r\n")
+        except OSError:
+            return
+        finally:
+            conn.close()
+
+    def _sasl(self, conn):
+        # Dovecot auth protocol 1.2, server side of the handshake: the server announces its mechanisms
+        # without waiting for the client; Postfix then only needs them to build its EHLO AUTH line.
+        try:
+            conn.sendall(b"VERSION\t1\t2\nMECH\tPLAIN\tplaintext\nMECH\tLOGIN\tplaintext\n"
+                         b"SPID\t4242\nCUID\t1\nCOOKIE\t" + b"0" * 32 + b"\nDONE\n")
+            buf = b""
+            while True:
+                data = conn.recv(4096)
+                if not data:
+                    return
+                buf += data
+                while b"\n" in buf:
+                    line, buf = buf.split(b"\n", 1)
+                    fields = line.split(b"\t")
+                    if fields[0] == b"AUTH" and len(fields) > 1:
+                        conn.sendall(b"FAIL\t" + fields[1] + b"\treason=e2e world accepts no login\n")
+        except OSError:
+            return
+        finally:
+            conn.close()
+
+    def stop(self):
+        self.stopping = True
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+        for c in self.held:
+            c.close()
+
+
+# ---- Knot DNS -------------------------------------------------------------------------------------------
+
+class Knot:
+    def __init__(self, base):
+        self.dir = os.path.join(base, "knot")
+        os.makedirs(os.path.join(self.dir, "zones"))
+        os.makedirs(os.path.join(self.dir, "run"))
+        os.makedirs(os.path.join(self.dir, "db"))
+        self.port = None
+        self.proc = None
+
+    def build(self, zones):
+        """zones: {domain: [(owner, type, rdata)]} with rdata already filled in."""
+        self.port = _free_port()
+        conf = [
+            "server:",
+            f"    rundir: \"{self.dir}/run\"",
+            f"    listen: 127.0.0.1@{self.port}",
+            "database:",
+            f"    storage: \"{self.dir}/db\"",
+            "log:",
+            "  - target: stderr",
+            "    any: info",
+            "control:",
+            f"    listen: \"{self.dir}/run/knot.sock\"",
+            "template:",
+            "  - id: default",
+            f"    storage: \"{self.dir}/zones\"",
+            "    file: \"%s.zone\"",
+            "    journal-content: none",
+            "    zonefile-sync: -1",
+            "zone:",
+        ]
+        for domain, records in zones.items():
+            conf.append(f"  - domain: {domain}.")
+            lines = [f"$ORIGIN {domain}.", "$TTL 60",
+                     f"@ SOA ns.{domain}. hostmaster.{domain}. 1 3600 600 86400 60",
+                     f"@ NS ns.{domain}.", "ns A 127.0.0.1"]
+            lines += [f"{owner} {rtype} {rdata}" for owner, rtype, rdata in records]
+            _write(os.path.join(self.dir, "zones", f"{domain}.zone"), "\n".join(lines) + "\n")
+        _write(os.path.join(self.dir, "knot.conf"), "\n".join(conf) + "\n")
+
+    def start(self, probe_domain):
+        log = open(os.path.join(self.dir, "knot.log"), "w")
+        self.proc = subprocess.Popen(["knotd", "-c", os.path.join(self.dir, "knot.conf")],
+                                     stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        log.close()
+        _write(os.path.join(self.dir, "run", "world-knotd.pid"), f"{self.proc.pid}\n")
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"knotd exited: see {self.dir}/knot.log")
+            out = subprocess.run(["dig", "+short", "+time=1", "+tries=1", "-p", str(self.port), "@127.0.0.1",
+                                  probe_domain, "SOA"], capture_output=True, text=True).stdout
+            if out.strip():
+                return
+            time.sleep(0.1)
+        raise RuntimeError("knotd does not answer")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+# ---- Postfix ------------------------------------------------------------------------------------------
+
+INTERNAL_SERVICES = """\
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+proxywrite unix -       -       n       -       1       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+local     unix  -       n       n       -       -       local
+virtual   unix  -       n       n       -       -       virtual
+lmtp      unix  -       -       n       -       -       lmtp
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+"""
+
+
+class Postfix:
+    """One Postfix instance (own config_directory, queue_directory, data_directory) with one smtpd service
+    per scenario port on the scenario's own 127.0.1.N address, each with -o overrides.
+
+    SASL_NOTE: Postfix advertises AUTH only when its SASL backend lists mechanisms. The least invasive way is
+    smtpd_sasl_type=dovecot with smtpd_sasl_path=inet:127.0.0.1:PORT pointing at a tiny Python Dovecot-auth
+    responder in this process (it announces PLAIN and LOGIN and refuses every login): no Dovecot install,
+    no Cyrus config under /etc."""
+
+    def __init__(self, base):
+        self.dir = os.path.join(base, "postfix")
+        self.conf = os.path.join(self.dir, "etc")
+        self.queue = os.path.join(self.dir, "spool")
+        self.data = os.path.join(self.dir, "data")
+        for p in (self.conf, self.queue, self.data):
+            os.makedirs(p)
+        self.services = []  # (addr, port)
+        self.started = False
+
+    def build(self, services, sasl_port, sec0_conf):
+        """services: [(addr, port, key, chain, params, sasl)]"""
+        main = {
+            "compatibility_level": "3.6",
+            "queue_directory": self.queue,
+            "data_directory": self.data,
+            "mail_owner": "postfix",
+            "setgid_group": "postdrop",
+            "myhostname": "e2e-mta.relaymetry.test",
+            "mydestination": "",
+            "alias_maps": "",
+            "alias_database": "",
+            "inet_interfaces": "loopback-only",
+            "inet_protocols": "ipv4",
+            # maillog_file must start with one of maillog_file_prefixes, or postfix refuses to start
+            # without a word on stderr.
+            "maillog_file_prefixes": self.dir,
+            "maillog_file": os.path.join(self.dir, "maillog"),
+            "smtpd_tls_loglevel": "1",
+            "smtpd_tls_received_header": "no",
+            "smtpd_sasl_type": "dovecot",
+            "smtpd_sasl_path": f"inet:127.0.0.1:{sasl_port}",
+            "smtpd_sasl_auth_enable": "no",
+            "smtpd_tls_session_cache_database": "",
+            "smtpd_relay_restrictions": "permit_mynetworks, reject_unauth_destination",
+            # The world's servers must be able to load RSA-1024 and SHA-1 certificates and speak TLS 1.0 when
+            # a scenario asks for it: OpenSSL reads its defaults from this file (security level 0); each
+            # scenario then narrows protocols and ciphers per service.
+            "import_environment": f"MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C OPENSSL_CONF={sec0_conf}",
+        }
+        _write(os.path.join(self.conf, "main.cf"), "".join(f"{k} = {v}\n" for k, v in main.items()))
+        lines = [INTERNAL_SERVICES]
+        for addr, port, key, chain, params, sasl in services:
+            opts = {"syslog_name": f"e2e/{addr}:{port}", "smtpd_tls_chain_files": f"{key},{chain}"}
+            if port == 465:
+                opts.update({"smtpd_tls_wrappermode": "yes", "smtpd_tls_security_level": "encrypt"})
+            else:
+                opts.update({"smtpd_tls_security_level": "may"})
+            opts.update(params)
+            if not sasl:
+                opts["smtpd_sasl_auth_enable"] = "no"
+            line = f"{addr}:{port} inet n - n - - smtpd"
+            for k, v in opts.items():
+                assert " " not in v, (k, v)
+                line += f"\n  -o {k}={v}"
+            lines.append(line)
+            self.services.append((addr, port))
+        _write(os.path.join(self.conf, "master.cf"), "\n".join(lines) + "\n")
+
+    def _postfix(self, *args):
+        return _run(["postfix", "-c", self.conf, *args])
+
+    def start(self):
+        # data_directory belongs to mail_owner (master.lock, caches); `postfix start` creates the queue's
+        # subdirectories with the right owners itself.
+        shutil.chown(self.data, "postfix", "postfix")
+        self._postfix("start")
+        self.started = True
+        for addr, port in self.services:
+            _wait_listening(addr, port)
+
+    def pid(self):
+        try:
+            with open(os.path.join(self.queue, "pid", "master.pid")) as f:
+                return int(f.read().strip())
+        except (OSError, ValueError):
+            return None
+
+    def stop(self):
+        if not self.started:
+            return
+        pid = self.pid()
+        subprocess.run(["postfix", "-c", self.conf, "stop"], capture_output=True)
+        if pid:
+            _wait_gone(pid)
+
+
+def _wait_gone(pid, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+# ---- nginx --------------------------------------------------------------------------------------------
+
+class Nginx:
+    def __init__(self, base):
+        self.dir = os.path.join(base, "nginx")
+        self.www = os.path.join(self.dir, "www")
+        os.makedirs(self.www)
+        os.makedirs(os.path.join(self.dir, "logs"))
+        self.pid_file = os.path.join(self.dir, "nginx.pid")
+        self.servers = []
+        self.started = False
+
+    def build(self, sites):
+        """sites: [(n, addr, host, key, chain, sts)] with sts as in scenarios.py"""
+        conf = [
+            "worker_processes 1;",
+            f"pid {self.pid_file};",
+            f"error_log {self.dir}/logs/error.log info;",
+            "events { worker_connections 512; }",
+            "http {",
+            f"    access_log {self.dir}/logs/access.log;",
+            "    server_tokens off;",
+        ]
+        for n, addr, host, key, chain, sts in sites:
+            body_path = os.path.join(self.www, f"{n}.txt")
+            _write(body_path, sts["body"])
+            if sts["status"] == 200:
+                action = f"types {{ }} default_type {sts['content_type']}; alias {body_path};"
+            elif sts["redirect"]:
+                action = f"return {sts['status']} {sts['redirect']};"
+            else:
+                action = f"return {sts['status']};"
+            conf += [
+                "    server {",
+                f"        listen {addr}:443 ssl;",
+                f"        server_name {host};",
+                f"        ssl_certificate {chain};",
+                f"        ssl_certificate_key {key};",
+                "        ssl_protocols TLSv1.2 TLSv1.3;",
+                f"        location = /.well-known/mta-sts.txt {{ {action} }}",
+                "        location / { return 404; }",
+                "    }",
+            ]
+            self.servers.append(addr)
+        conf.append("}")
+        _write(os.path.join(self.dir, "nginx.conf"), "\n".join(conf) + "\n")
+
+    def start(self):
+        if not self.servers:
+            return
+        _run(["nginx", "-p", self.dir, "-c", os.path.join(self.dir, "nginx.conf"), "-e",
+              os.path.join(self.dir, "logs", "error.log")])
+        self.started = True
+        for addr in self.servers:
+            _wait_listening(addr, 443)
+
+    def stop(self):
+        if not self.started:
+            return
+        try:
+            with open(self.pid_file) as f:
+                pid = int(f.read().strip())
+        except (OSError, ValueError):
+            return
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        _wait_gone(pid)
+
+
+# ---- the world ----------------------------------------------------------------------------------------
+
+SEC0_CONF = """\
+openssl_conf = openssl_init
+[openssl_init]
+ssl_conf = ssl_sect
+[ssl_sect]
+system_default = system_default_sect
+[system_default_sect]
+MinProtocol = None
+CipherString = DEFAULT:@SECLEVEL=0
+"""
+
+
+def addresses(n):
+    return {"mail": f"127.0.1.{n}", "sts": f"127.0.2.{n}", "mx": f"127.0.3.{n}"}
+
+
+class World:
+    def __init__(self, keep=False):
+        self.scenarios = scenarios.with_numbers()
+        assert len(self.scenarios) < 250
+        self.base = tempfile.mkdtemp(prefix="relaymetry-e2e-")
+        # Postfix (user postfix) and nginx workers (user nobody) must traverse it.
+        os.chmod(self.base, 0o755)
+        self.keep = keep
+        self.pki = Pki(self.base, [s["domain"] for _, s in self.scenarios])
+        self.knot = Knot(self.base)
+        self.postfix = Postfix(self.base)
+        self.nginx = Nginx(self.base)
+        self.listeners = []
+        self.dns_port = None
+
+    @property
+    def root_ca(self):
+        return self.pki.root
+
+    def up(self):
+        try:
+            self._up()
+        except BaseException:
+            self.down()
+            raise
+        return self
+
+    def _up(self):
+        self.pki.build()
+        zones = {}
+        services = []
+        sites = []
+        sasl = Listener("sasl", "127.0.0.1", 0)
+        self.listeners.append(sasl)
+        for n, s in self.scenarios:
+            a = addresses(n)
+            fill = dict(a, d=s["domain"], n=n)
+            if s["records"] is not None:
+                zones[s["domain"]] = [(o, t, r.format(**fill)) for o, t, r in s["records"]]
+            for port, srv in s["smtp"].items():
+                if srv["kind"] == "postfix":
+                    key, chain = self.pki.leaves[srv["cert"]]
+                    services.append((a["mail"], port, key, chain, srv["params"], srv.get("sasl", False)))
+                elif srv["kind"] in ("silent", "busy-421", "hostile-smtp", "ssh"):
+                    self.listeners.append(Listener(srv["kind"], a["mail"], port))
+                else:
+                    assert srv["kind"] == "closed", srv
+            if s["sts"] is not None:
+                key, chain = self.pki.leaves[s["sts"]["cert"]]
+                sites.append((n, a["sts"], f"mta-sts.{s['domain']}", key, chain, s["sts"]))
+        _write(os.path.join(self.base, "openssl-sec0.cnf"), SEC0_CONF)
+        for listener in self.listeners:
+            listener.start()
+        self.knot.build(zones)
+        self.knot.start(next(iter(zones)))
+        self.dns_port = self.knot.port
+        self.postfix.build(services, sasl.port, os.path.join(self.base, "openssl-sec0.cnf"))
+        self.postfix.start()
+        self.nginx.build(sites)
+        self.nginx.start()
+
+    def down(self):
+        for stop in (self.nginx.stop, self.postfix.stop, self.knot.stop):
+            try:
+                stop()
+            except Exception as e:  # keep stopping the rest
+                print(f"world: stop failed: {e}", file=sys.stderr)
+        for listener in self.listeners:
+            listener.stop()
+        self.listeners = []
+        if not self.keep:
+            shutil.rmtree(self.base, ignore_errors=True)
+
+    def describe(self):
+        out = [f"world in {self.base}", f"DNS: 127.0.0.1 port {self.dns_port} (dig -p {self.dns_port} @127.0.0.1)",
+               f"CA:  {self.root_ca}"]
+        for n, s in self.scenarios:
+            a = addresses(n)
+            out.append(f"{n:3} {s['name']:28} {s['domain']:42} mail {a['mail']}  mta-sts {a['sts']}")
+        return "\n".join(out)
+
+
+def main():
+    if "--list" in sys.argv:
+        for n, s in scenarios.with_numbers():
+            found = ", ".join(sorted(s["expect"]["findings"])) or "(none)"
+            print(f"{n:3} {s['name']:26} {found}\n    why: {s['why']}")
+        return 0
+    if "--up" not in sys.argv:
+        print(__doc__)
+        return 2
+    if os.geteuid() != 0:
+        print("world.py --up needs root", file=sys.stderr)
+        return 77
+    world = World(keep="--keep" in sys.argv).up()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    print(world.describe(), flush=True)
+    print(f"DNS_PORT={world.dns_port}", flush=True)
+    try:
+        stop.wait()
+    finally:
+        world.down()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
