@@ -7,7 +7,7 @@ Postfix with TLS 1.2-1.3 and a valid chain, an MX, an MTA-STS policy in enforce 
 TLS-RPT record), then changes exactly one thing. So each expected finding set is the contract's consequence
 of that one change, and `why` says which rule it is and why no other rule applies.
 
-Addresses: scenario number N gets 127.0.1.N for its mail host (Postfix or a listener on 465/587),
+Addresses (E2E_NET=X moves them to 127.X.*): scenario number N gets 127.0.1.N for its mail host (Postfix or a listener on 465/587),
 127.0.2.N for mta-sts.<domain> (nginx on 443) and 127.0.3.N for its MX host (nothing listens there: MX hosts
 are named, not probed).
 """
@@ -220,7 +220,7 @@ def build():
     s = clean("dead-ipv6", "AAAA ::1 where nothing listens beside the live IPv4: some addresses fail")
     s["records"].append(("mail", "AAAA", "::1"))
     add(s, ["submission.address-unreachable"], {
-        "submission.endpoints.0.addresses.0.address": "127.0.1.{n}",
+        "submission.endpoints.0.addresses.0.address": "127.{net}.1.{n}",
         "submission.endpoints.0.addresses.0.status": "ok",
         "submission.endpoints.0.addresses.1.address": "::1",
         "submission.endpoints.0.addresses.1.status": "refused"}, fail_on=["warning"])

@@ -196,7 +196,7 @@ class Scenarios(unittest.TestCase):
 
         for path, want in exp["facts"].items():
             if isinstance(want, str):
-                want = want.format(n=n)
+                want = want.format(n=n, net=world_mod.NET)
             try:
                 got = lookup(doc, path)
             except KeyError as e:

@@ -608,8 +608,14 @@ CipherString = DEFAULT:@SECLEVEL=0
 """
 
 
+# The second octet of every scenario address: E2E_NET=N moves the whole world to 127.N.x.y, so a second
+# world (the benchmark's, or another run) can be up at the same time.
+NET = int(os.environ.get("E2E_NET", "0"))
+assert 0 <= NET <= 255, "E2E_NET must be 0..255"
+
+
 def addresses(n):
-    return {"mail": f"127.0.1.{n}", "sts": f"127.0.2.{n}", "mx": f"127.0.3.{n}"}
+    return {"mail": f"127.{NET}.1.{n}", "sts": f"127.{NET}.2.{n}", "mx": f"127.{NET}.3.{n}"}
 
 
 class World:
