@@ -10,8 +10,8 @@
 
 namespace relaymetry::probe {
 
-std::shared_ptr<ConnectionLimiter> make_connection_limiter(std::size_t per_address) {
-    return std::make_shared<ConnectionLimiter>(per_address);
+std::shared_ptr<ConnectionLimiter> make_connection_limiter(std::size_t per_key) {
+    return std::make_shared<ConnectionLimiter>(per_key);
 }
 
 ConnectionLimiter::Slot::Slot(std::shared_ptr<ConnectionLimiter> limiter, std::string key)
@@ -30,6 +30,10 @@ ConnectionLimiter::Slot::~Slot() {
     release();
 }
 
+bool ConnectionLimiter::Slot::others_waiting() const {
+    return m_limiter && m_limiter->waiting(m_key) > 0;
+}
+
 void ConnectionLimiter::Slot::release() {
     if (m_limiter) {
         m_limiter->release(m_key);
@@ -37,13 +41,13 @@ void ConnectionLimiter::Slot::release() {
     }
 }
 
-ConnectionLimiter::ConnectionLimiter(std::size_t per_address) : m_per_address(std::max<std::size_t>(per_address, 1)) {}
+ConnectionLimiter::ConnectionLimiter(std::size_t per_key) : m_per_key(std::max<std::size_t>(per_key, 1)) {}
 
 boost::asio::awaitable<std::optional<ConnectionLimiter::Slot>> ConnectionLimiter::acquire(
     std::string key, std::chrono::steady_clock::time_point deadline) {
     auto self = shared_from_this();
     auto& entry = m_entries[key];
-    if (entry.active < m_per_address && entry.waiters.empty()) {
+    if (entry.active < m_per_key && entry.waiters.empty()) {
         ++entry.active;
         co_return Slot(self, key);
     }
@@ -67,6 +71,11 @@ std::size_t ConnectionLimiter::active(const std::string& key) const {
     return found == m_entries.end() ? 0 : found->second.active;
 }
 
+std::size_t ConnectionLimiter::waiting(const std::string& key) const {
+    const auto found = m_entries.find(key);
+    return found == m_entries.end() ? 0 : found->second.waiters.size();
+}
+
 void ConnectionLimiter::release(const std::string& key) {
     auto& entry = m_entries[key];
     assert(entry.active > 0);
@@ -77,7 +86,9 @@ void ConnectionLimiter::release(const std::string& key) {
         next->timer.cancel();
         return;
     }
-    --entry.active;
+    if (--entry.active == 0) {
+        m_entries.erase(key);  // a bulk run touches many services: keep only the busy ones
+    }
 }
 
 }  // namespace relaymetry::probe

@@ -30,7 +30,6 @@ std::string_view step_name(Step step) {
         case Step::starttls: return "after STARTTLS";
         case Step::handshake: return "during the TLS handshake";
         case Step::after_tls: return "after the TLS handshake";
-        case Step::quit: return "after QUIT";
     }
     return "in the dialogue";
 }

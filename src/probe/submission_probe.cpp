@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cassert>
 
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/stream.hpp>
@@ -28,13 +29,12 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 using Clock = std::chrono::steady_clock;
 using TlsStream = asio::ssl::stream<beast::tcp_stream>;
+using namespace boost::asio::experimental::awaitable_operators;
 
 // Every network step gets at most this long, and never runs past the probe's deadline.
 constexpr auto k_step_timeout = std::chrono::seconds(10);
 // A plaintext SMTP server greets at once; waiting longer for "220" on port 465 tells nothing more.
 constexpr auto k_plaintext_check_timeout = std::chrono::seconds(3);
-// How long to wait for the server to close after QUIT.
-constexpr auto k_close_timeout = std::chrono::seconds(2);
 
 struct Target {
     std::string host;     // SNI and the certificate name (--connect-to never changes it)
@@ -74,11 +74,11 @@ std::string ehlo_name(beast::tcp_stream& stream, const ProbeOptions& options) {
 }
 
 asio::awaitable<ConnectionLimiter::Slot> take_slot(const Target& target, const ProbeOptions& options) {
-    auto slot = co_await options.limiter->acquire(target.address, options.deadline);
+    auto slot = co_await options.limiter->acquire(target.address + " " + std::to_string(target.port), options.deadline);
     if (!slot) {
         throw ProbeFailure(ProbeStatus::timeout,
-                           "no connection to this address could be opened before the deadline (the probe "
-                           "keeps at most two at once)");
+                           "no connection to this port could be opened before the deadline (the probe keeps at "
+                           "most two at once)");
     }
     co_return std::move(*slot);
 }
@@ -136,10 +136,20 @@ asio::awaitable<TlsStream> handshake(beast::tcp_stream stream, asio::ssl::contex
     co_return tls;
 }
 
-// RFC 5321 §4.1.1.10: after QUIT and its 221 the server closes the channel. Waiting (briefly) for
-// that close keeps the limiter's count in step with the server's, which counts a connection until
-// it has closed it; leaving first would let the next connection overlap the old one there.
-asio::awaitable<void> wait_for_close(TlsStream& tls, Clock::time_point deadline) {
+// How long to wait for the server to close after QUIT, when waiting is worth it (say_goodbye).
+constexpr auto k_close_timeout = std::chrono::seconds(2);
+
+// RFC 5321 §4.1.1.10: every session ends with QUIT. The facts are complete by then, and waiting
+// for the 221 and the server's close ("SHOULD", not "MUST") would put one more round trip on the
+// critical path of every check, so the probe leaves at once - except when another probe waits for
+// this service's connection slot: the server counts a connection until it has closed it, and the
+// next one must not overlap it there.
+asio::awaitable<void> say_goodbye(TlsStream& tls, const ConnectionLimiter::Slot& slot, Clock::time_point deadline) {
+    SmtpChannel<TlsStream> channel(tls);
+    co_await channel.try_send("QUIT");
+    if (!slot.others_waiting()) {
+        co_return;
+    }
     Arm{&tls.next_layer(), deadline, k_close_timeout}();
     char discard[1024];
     boost::system::error_code error;
@@ -179,17 +189,6 @@ asio::awaitable<void> talk_over_tls(TlsStream& tls, const Target& target, const 
     } else {
         probe.smtp.ehlo_after_tls = co_await say_ehlo(channel, arm, name, step);
     }
-    bool quit_answered = false;
-    try {
-        co_await say_quit(channel, arm, step);
-        quit_answered = true;
-    } catch (const boost::system::system_error&) {
-        // The facts are in; a server that drops the connection at QUIT changes none of them.
-    } catch (const ProbeFailure&) {
-    }
-    if (quit_answered) {
-        co_await wait_for_close(tls, options.deadline);
-    }
 }
 
 // The main session: connect, (SMTP up to STARTTLS,) modern handshake, SMTP over TLS, QUIT.
@@ -210,6 +209,7 @@ asio::awaitable<MainResult> main_session(const Target& target, const ProbeOption
         co_await talk_over_tls(tls, target, options, probe, step);
         probe.status = ProbeStatus::ok;
         probe.error.reset();
+        co_await say_goodbye(tls, slot, options.deadline);
     } catch (const ProbeFailure& failure) {
         probe.status = failure.status();
         probe.error = failure.what();
@@ -248,10 +248,7 @@ asio::awaitable<ExtraResult> extra_handshake(Target target, ProbeOptions options
         auto tls = co_await handshake(std::move(stream), options.tls->get(profile), target.host, options.deadline,
                                       pin_version);
         result.tls = inspect_session(tls.native_handle(), target.host);
-        // Leave as politely as the main session: QUIT, then wait for the server to close.
-        SmtpChannel<TlsStream> channel(tls);
-        co_await channel.try_send("QUIT");
-        co_await wait_for_close(tls, options.deadline);
+        co_await say_goodbye(tls, slot, options.deadline);
     } catch (const std::exception&) {
         // A refused or broken handshake is this probe's answer "no": `tls` stays empty.
     }
@@ -307,37 +304,55 @@ asio::awaitable<void> diagnose(const Target& target, const ProbeOptions& options
         probe.tls = std::move(results[0].tls);
         probe.tls->modern_client_failed = true;
         probe.tls->tls13_supported = probe.tls->version == "TLSv1.3";
-        // The diagnostic handshake offered everything and got a legacy version: that version is
-        // accepted (what `openssl s_client -tls1` shows), whatever else the server refuses.
-        if (probe.tls->version == "TLSv1" || probe.tls->version == "TLSv1.1") {
-            probe.tls->legacy_versions_accepted.push_back(probe.tls->version);
-        }
         probe.error = explain_diagnostic(*probe.tls, modern_error);
     }
 }
 
-// The modern handshake succeeded: does the server still accept TLS 1.0 or 1.1 when offered alone?
-asio::awaitable<void> probe_legacy_versions(const Target& target, const ProbeOptions& options, AddressProbe& probe) {
-    std::vector<asio::awaitable<ExtraResult>> tasks;
-    tasks.push_back(extra_handshake(target, options, HandshakeProfile::legacy_only, TLS1_VERSION));
-    tasks.push_back(extra_handshake(target, options, HandshakeProfile::legacy_only, TLS1_1_VERSION));
-    auto results = co_await io::gather(std::move(tasks));
-    for (const auto& result : results) {
-        if (result.tls) {
-            probe.tls->legacy_versions_accepted.push_back(result.tls->version);
+bool is_legacy_version(const std::string& version) {
+    return version == "TLSv1" || version == "TLSv1.1";
+}
+
+void note_legacy_version(TlsFacts& tls, const std::string& version) {
+    auto& accepted = tls.legacy_versions_accepted;
+    if (is_legacy_version(version) && std::find(accepted.begin(), accepted.end(), version) == accepted.end()) {
+        accepted.push_back(version);
+        std::sort(accepted.begin(), accepted.end());  // "TLSv1" before "TLSv1.1"
+    }
+}
+
+// Does the server still accept TLS 1.0 or 1.1 when a client offers nothing newer? One handshake
+// offering both answers it for the version the server prefers; only when that is TLS 1.1 is a
+// second, TLS 1.0-only handshake needed (a legacy server, not the fast path of a clean one).
+asio::awaitable<void> complete_legacy_versions(const Target& target, const ProbeOptions& options, AddressProbe& probe,
+                                               const ExtraResult& legacy) {
+    if (legacy.tls) {
+        note_legacy_version(*probe.tls, legacy.tls->version);
+    }
+    if (is_legacy_version(probe.tls->version)) {
+        note_legacy_version(*probe.tls, probe.tls->version);  // the diagnostic handshake got it
+    }
+    const auto& accepted = probe.tls->legacy_versions_accepted;
+    if (accepted == std::vector<std::string>{"TLSv1.1"}) {
+        const auto tls10 = co_await extra_handshake(target, options, HandshakeProfile::legacy_only, TLS1_VERSION);
+        if (tls10.tls) {
+            note_legacy_version(*probe.tls, tls10.tls->version);
         }
     }
 }
 
+// The main session and the legacy handshake need nothing from each other, so they start together:
+// the legacy check adds no time to the check of a server that refuses TLS 1.0/1.1.
 asio::awaitable<AddressProbe> probe_address(Target target, ProbeOptions options) {
     AddressProbe probe;
     probe.address = target.address;
     try {
-        const auto main = co_await main_session(target, options, probe);
+        auto [main, legacy] = co_await (main_session(target, options, probe) &&
+                                        extra_handshake(target, options, HandshakeProfile::legacy_only, 0));
         if (main.outcome == MainOutcome::handshake_failed) {
             co_await diagnose(target, options, probe, main.handshake_error);
-        } else if (main.outcome == MainOutcome::tls_established) {
-            co_await probe_legacy_versions(target, options, probe);
+        }
+        if (probe.tls) {
+            co_await complete_legacy_versions(target, options, probe, legacy);
         }
     } catch (const std::exception& trouble) {
         // Not the network's doing (that is handled above): report it rather than lose the domain.

@@ -1,8 +1,10 @@
 #pragma once
-// The connection limiter behind make_connection_limiter(): an async semaphore per address.
-// Mail servers count connections per client address and turn scanners away (421 "too many
+// The connection limiter behind make_connection_limiter(): an async semaphore per key.
+// Mail servers count a client's connections per service and turn scanners away (421 "too many
 // connections"), which would make the probe inconclusive; so the whole run opens at most
-// `per_address` connections at once to one address, whatever endpoint or domain they serve.
+// `per_key` connections at once to one service, keyed "address port", whatever endpoint or domain
+// they serve. Two per service is what lets the legacy-version handshake run beside the main session
+// instead of after it.
 //
 // Not thread-safe: every user runs on the same single-threaded io_context.
 
@@ -33,20 +35,24 @@ public:
         Slot& operator=(const Slot&) = delete;
         ~Slot();
 
+        // Whether another connection to the same key waits for a place right now.
+        bool others_waiting() const;
+
     private:
         void release();
         std::shared_ptr<ConnectionLimiter> m_limiter;
         std::string m_key;
     };
 
-    explicit ConnectionLimiter(std::size_t per_address);
+    explicit ConnectionLimiter(std::size_t per_key);
 
     // Waits, first come first served, until a connection to `key` may be opened. Empty when
     // `deadline` passes first.
     boost::asio::awaitable<std::optional<Slot>> acquire(std::string key, std::chrono::steady_clock::time_point deadline);
 
-    // Connections to `key` open right now.
+    // Connections to `key` open right now, and waiting for a place.
     std::size_t active(const std::string& key) const;
+    std::size_t waiting(const std::string& key) const;
 
 private:
     struct Waiter {
@@ -61,7 +67,7 @@ private:
 
     void release(const std::string& key);
 
-    std::size_t m_per_address;
+    std::size_t m_per_key;
     std::map<std::string, Entry> m_entries;
 };
 

@@ -20,7 +20,7 @@ namespace relaymetry::probe {
 // Where the dialogue was when something failed: the same error means different things at
 // different steps (a close right after the banner turns the probe away; a reset during the
 // handshake is a TLS failure).
-enum class Step { connect, banner, ehlo, starttls, handshake, after_tls, quit };
+enum class Step { connect, banner, ehlo, starttls, handshake, after_tls };
 
 // The one mapping from a network error at a step to the address status.
 ProbeStatus classify(const boost::system::error_code& error, Step step);
@@ -76,15 +76,6 @@ boost::asio::awaitable<std::vector<std::string>> say_ehlo(SmtpChannel<Stream>& c
     co_return ehlo_keywords(reply);
 }
 
-// QUIT (RFC 5321 §4.1.1.10) and its 221; the caller ignores failures here.
-template <typename Stream, typename Arm>
-boost::asio::awaitable<void> say_quit(SmtpChannel<Stream>& channel, Arm& arm, Step& step) {
-    step = Step::quit;
-    arm();
-    co_await channel.send("QUIT");
-    co_await channel.read_reply();
-}
-
 // Port 587 up to the TLS handshake: banner, EHLO, STARTTLS (RFC 3207 §4). Records banner, ehlo,
 // starttls_offered, auth_before_tls and data_after_starttls_reply (bytes the channel holds after
 // the 220 go nowhere). Throws ProbeFailure(no_starttls) when STARTTLS is not advertised, after a
@@ -99,12 +90,7 @@ boost::asio::awaitable<void> starttls_prelude(SmtpChannel<Stream>& channel, Arm&
     facts.starttls_offered = offers_starttls(facts.ehlo);
     facts.auth_before_tls = auth_mechanisms(facts.ehlo);
     if (!facts.starttls_offered) {
-        try {
-            co_await say_quit(channel, arm, step);
-        } catch (const boost::system::system_error&) {
-            // Leaving anyway: how the server takes QUIT changes nothing about the missing STARTTLS.
-        } catch (const ProbeFailure&) {
-        }
+        co_await channel.try_send("QUIT");  // leaving at once: see say_goodbye() in submission_probe.cpp
         throw ProbeFailure(ProbeStatus::no_starttls, "the server does not advertise STARTTLS");
     }
     step = Step::starttls;

@@ -15,10 +15,11 @@
 
 namespace relaymetry::probe {
 
-// Mail servers rate-limit scanners: at most N connections at once to one address, across every
+// Mail servers rate-limit scanners: at most N connections at once to one service (address and port:
+// servers count connections per service, e.g. Postfix's anvil per smtpd service), across every
 // endpoint and domain of the run. One limiter serves the whole run.
 class ConnectionLimiter;
-std::shared_ptr<ConnectionLimiter> make_connection_limiter(std::size_t per_address = 2);
+std::shared_ptr<ConnectionLimiter> make_connection_limiter(std::size_t per_service = 2);
 
 struct ProbeOptions {
     TlsContexts* tls = nullptr;
