@@ -96,28 +96,11 @@ MtaStsTxtParse parse_mta_sts_txt(std::string_view record) {
 MtaStsTxtFacts mta_sts_txt_facts(LookupStatus status, const std::vector<std::string>& records) {
     MtaStsTxtFacts facts;
     facts.records = records;
-    if (is_failure(status)) {
-        facts.status = TxtStatus::lookup_failed;
-        return facts;
-    }
-    // §3.1: records that do not begin with the version are discarded; not exactly one left means
-    // the domain has no available policy.
-    const std::string* candidate = nullptr;
-    std::size_t count = 0;
-    if (status == LookupStatus::answer) {
-        for (const auto& record : records) {
-            if (begins_with_version(record, k_version)) {
-                candidate = &record;
-                ++count;
-            }
-        }
-    }
-    if (count == 0) {
-        facts.status = TxtStatus::not_published;
-    } else if (count > 1) {
-        facts.status = TxtStatus::multiple;
-    } else {
-        facts.parse = parse_mta_sts_txt(*candidate);
+    // §3.1: not exactly one v=STSv1 record means the domain has no available policy.
+    const auto selected = select_versioned_record(status, facts.records, k_version);
+    facts.status = selected.status;
+    if (selected.record) {
+        facts.parse = parse_mta_sts_txt(*selected.record);
         facts.status = facts.parse.valid ? TxtStatus::published : TxtStatus::invalid;
     }
     return facts;

@@ -123,6 +123,29 @@ bool begins_with_version(std::string_view record, std::string_view version) {
     return record.size() == version.size() || record[version.size()] == ';' || is_wsp(record[version.size()]);
 }
 
+VersionedRecord select_versioned_record(LookupStatus status, const std::vector<std::string>& records,
+                                        std::string_view version) {
+    VersionedRecord selected;
+    if (is_failure(status)) {
+        selected.status = TxtStatus::lookup_failed;
+        return selected;
+    }
+    std::size_t count = 0;
+    if (status == LookupStatus::answer) {
+        for (const auto& record : records) {
+            if (begins_with_version(record, version)) {
+                selected.record = &record;
+                ++count;
+            }
+        }
+    }
+    if (count != 1) {
+        selected.status = count == 0 ? TxtStatus::not_published : TxtStatus::multiple;
+        selected.record = nullptr;
+    }
+    return selected;
+}
+
 std::vector<std::string_view> split_record(std::string_view record, std::string_view version,
                                            std::vector<std::string>& errors) {
     std::vector<std::string_view> fields;

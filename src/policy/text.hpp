@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "relaymetry/core/facts.hpp"
+
 namespace relaymetry::policy::detail {
 
 // RFC 5234 core rules.
@@ -54,6 +56,16 @@ std::string count_noun(std::size_t count, std::string_view singular);
 // the ';' (RFC 8461 erratum 6285), so the version followed by ';', whitespace or the end counts:
 // "v=STSv1 ;id=1" is kept (and parsed), "v=STSv10;..." and "v=stsv1;..." are discarded.
 bool begins_with_version(std::string_view record, std::string_view version);
+
+// The RRset as a sender sees it (RFC 8461 §3.1, RFC 8460 §3): records not beginning with the
+// version are discarded; none left = not published, more than one = multiple, a failed lookup =
+// lookup failed. `record` is the one record left to parse (its status then comes from the parse).
+struct VersionedRecord {
+    TxtStatus status = TxtStatus::not_published;
+    const std::string* record = nullptr;
+};
+VersionedRecord select_versioned_record(LookupStatus status, const std::vector<std::string>& records,
+                                        std::string_view version);
 
 // Splits a record into its fields after the version, each without the delimiter's whitespace.
 // Appends a plain-English error for each break of the delimiter grammar (the record does not begin

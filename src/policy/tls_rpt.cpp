@@ -192,28 +192,11 @@ TlsRptParse parse_tls_rpt(std::string_view record) {
 TlsRptFacts tls_rpt_facts(LookupStatus status, const std::vector<std::string>& records) {
     TlsRptFacts facts;
     facts.records = records;
-    if (is_failure(status)) {
-        facts.status = TxtStatus::lookup_failed;
-        return facts;
-    }
-    // §3: records that do not begin with the version are discarded; not exactly one left means the
-    // domain does not implement TLS-RPT.
-    const std::string* candidate = nullptr;
-    std::size_t count = 0;
-    if (status == LookupStatus::answer) {
-        for (const auto& record : records) {
-            if (begins_with_version(record, k_version)) {
-                candidate = &record;
-                ++count;
-            }
-        }
-    }
-    if (count == 0) {
-        facts.status = TxtStatus::not_published;
-    } else if (count > 1) {
-        facts.status = TxtStatus::multiple;
-    } else {
-        facts.parse = parse_tls_rpt(*candidate);
+    // §3: not exactly one v=TLSRPTv1 record means the domain does not implement TLS-RPT.
+    const auto selected = select_versioned_record(status, facts.records, k_version);
+    facts.status = selected.status;
+    if (selected.record) {
+        facts.parse = parse_tls_rpt(*selected.record);
         facts.status = facts.parse.valid ? TxtStatus::published : TxtStatus::invalid;
     }
     return facts;

@@ -27,10 +27,6 @@
 // Behaviours: answer, nxdomain, nodata, servfail, refused, drop, truncate (TC over UDP, the answer over
 // TCP), truncate-loop (TC over UDP, garbage over TCP), garbage (random bytes), malformed (the query's
 // ID, a corrupt answer). Unscripted names get NXDOMAIN; a known name without the type gets NODATA.
-#include <fcntl.h>
-#include <pthread.h>
-#include <signal.h>
-#include <unistd.h>
 
 #include <charconv>
 #include <cstdio>
@@ -38,9 +34,9 @@
 #include <iostream>
 #include <sstream>
 #include <string>
-#include <thread>
 
 #include "fake_dns.hpp"
+#include "fake_program.hpp"
 
 namespace {
 
@@ -80,34 +76,14 @@ int main(int argc, char** argv) {
     std::ostringstream text;
     text << file.rdbuf();
 
-    // Signals are taken synchronously by this thread (sigwait): block them before any thread starts,
-    // so that every thread inherits the mask. SIGUSR1 is how the stdin watcher reports EOF.
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGUSR1);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    const auto signals = relaymetry::test::block_stop_signals();
 
     try {
         relaymetry::test::FakeDns server(port);
         relaymetry::test::load_dns_scenario(server, text.str());
         std::cout << "port " << server.port() << std::endl;
 
-        std::thread stdin_watcher([] {
-            char buffer[256];
-            while (true) {
-                const auto count = read(STDIN_FILENO, buffer, sizeof buffer);
-                if (count == 0 || (count < 0 && errno != EINTR)) {
-                    break;
-                }
-            }
-            kill(getpid(), SIGUSR1);
-        });
-        stdin_watcher.detach();  // may stay blocked in read(); the process ends anyway
-
-        int received = 0;
-        sigwait(&signals, &received);
+        relaymetry::test::wait_for_stop(signals);
     } catch (const std::exception& error) {
         std::cerr << "fake_dns: " << error.what() << "\n";
         return 2;

@@ -22,18 +22,15 @@
 //   "x" instead of body), "location": "...", "chunked": false, "end_chunked": true, "drip_ms": 0,
 //   "stall_after_headers": false }
 
-#include <pthread.h>
-#include <signal.h>
-#include <unistd.h>
 
 #include <fstream>
 #include <iostream>
 #include <optional>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "support/fake_https.hpp"
+#include "support/fake_program.hpp"
 #include "support/test_pki.hpp"
 
 namespace {
@@ -74,30 +71,6 @@ HttpsResponse parse_response(const json& object) {
     return response;
 }
 
-relaymetry::test::LeafSpec parse_leaf(const json& object) {
-    using namespace relaymetry::test;
-    LeafSpec spec;
-    spec.common_name = object.value("common_name", std::string("localhost"));
-    spec.dns_names = object.value("dns_names", std::vector<std::string>{});
-    spec.not_before_days = object.value("not_before_days", -1);
-    spec.not_after_days = object.value("not_after_days", 90);
-    const auto key = object.value("key", std::string("rsa2048"));
-    spec.key = key == "rsa1024" ? KeyKind::rsa1024 : key == "ec-p256" ? KeyKind::ec_p256 : KeyKind::rsa2048;
-    spec.digest = object.value("digest", std::string("sha256")) == "sha1" ? Digest::sha1 : Digest::sha256;
-    const auto issuer = object.value("issuer", std::string("intermediate"));
-    spec.issuer = issuer == "root" ? Issuer::root : issuer == "self" ? Issuer::self : Issuer::intermediate;
-    spec.send_intermediate = object.value("send_intermediate", true);
-    return spec;
-}
-
-// Turns stdin EOF into a signal for the main thread's sigwait.
-void watch_stdin() {
-    char buffer[256];
-    while (read(STDIN_FILENO, buffer, sizeof buffer) > 0) {
-    }
-    kill(getpid(), SIGUSR1);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -105,13 +78,7 @@ int main(int argc, char** argv) {
         std::cerr << "usage: fake_https SCENARIO.json\n";
         return 2;
     }
-    // Blocked before any thread starts, so that every thread inherits the mask and sigwait gets them.
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGUSR1);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    const auto signals = relaymetry::test::block_stop_signals();
 
     try {
         std::ifstream file(argv[1]);
@@ -124,7 +91,7 @@ int main(int argc, char** argv) {
         std::optional<relaymetry::test::TestPki> pki;
         if (scenario.contains("leaf")) {
             pki.emplace();
-            const auto issued = pki->issue(parse_leaf(scenario.at("leaf")));
+            const auto issued = pki->issue(relaymetry::test::leaf_spec_from_json(scenario.at("leaf")));
             options.chain_file = issued.chain_file;
             options.key_file = issued.key_file;
         } else {
@@ -149,9 +116,7 @@ int main(int argc, char** argv) {
         }
         std::cout << "port " << server.port() << std::endl;
 
-        std::thread(watch_stdin).detach();
-        int received = 0;
-        sigwait(&signals, &received);
+        relaymetry::test::wait_for_stop(signals);
         return 0;
     } catch (const std::exception& error) {
         std::cerr << "fake_https: " << error.what() << "\n";

@@ -23,20 +23,17 @@
 //   "record": "commands.txt"
 // }
 
-#include <pthread.h>
-#include <signal.h>
-#include <unistd.h>
 
 #include <fstream>
 #include <iostream>
 #include <optional>
 #include <stdexcept>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 #include <openssl/ssl.h>
 
 #include "support/fake_smtp.hpp"
+#include "support/fake_program.hpp"
 #include "support/test_pki.hpp"
 
 namespace {
@@ -82,22 +79,6 @@ SmtpBehaviour parse_behaviour(const std::string& text) {
     throw std::runtime_error("unknown behaviour " + text);
 }
 
-relaymetry::test::LeafSpec parse_leaf(const json& object) {
-    using namespace relaymetry::test;
-    LeafSpec spec;
-    spec.common_name = object.value("common_name", std::string("localhost"));
-    spec.dns_names = object.value("dns_names", std::vector<std::string>{spec.common_name});
-    spec.not_before_days = object.value("not_before_days", -1);
-    spec.not_after_days = object.value("not_after_days", 90);
-    const auto key = object.value("key", std::string("rsa2048"));
-    spec.key = key == "rsa1024" ? KeyKind::rsa1024 : key == "ec-p256" ? KeyKind::ec_p256 : KeyKind::rsa2048;
-    spec.digest = object.value("digest", std::string("sha256")) == "sha1" ? Digest::sha1 : Digest::sha256;
-    const auto issuer = object.value("issuer", std::string("intermediate"));
-    spec.issuer = issuer == "root" ? Issuer::root : issuer == "self" ? Issuer::self : Issuer::intermediate;
-    spec.send_intermediate = object.value("send_intermediate", true);
-    return spec;
-}
-
 relaymetry::test::FakeSmtpConfig parse_config(const json& scenario) {
     relaymetry::test::FakeSmtpConfig config;
     const auto mode = scenario.value("mode", std::string("starttls"));
@@ -126,14 +107,6 @@ relaymetry::test::FakeSmtpConfig parse_config(const json& scenario) {
     return config;
 }
 
-// Turns stdin EOF into a signal for the main thread's sigwait.
-void watch_stdin() {
-    char buffer[256];
-    while (read(STDIN_FILENO, buffer, sizeof buffer) > 0) {
-    }
-    kill(getpid(), SIGUSR1);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -141,13 +114,7 @@ int main(int argc, char** argv) {
         std::cerr << "usage: fake_smtp SCENARIO.json\n";
         return 2;
     }
-    // Blocked before any thread starts, so that every thread inherits the mask and sigwait gets them.
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGUSR1);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    const auto signals = relaymetry::test::block_stop_signals();
 
     try {
         std::ifstream file(argv[1]);
@@ -163,7 +130,7 @@ int main(int argc, char** argv) {
             config.key_file = scenario.value("key", std::string());
         } else {
             pki.emplace();
-            const auto issued = pki->issue(parse_leaf(scenario.value("leaf", json::object())));
+            const auto issued = pki->issue(relaymetry::test::leaf_spec_from_json(scenario.value("leaf", json::object())));
             config.cert_file = issued.chain_file;
             config.key_file = issued.key_file;
         }
@@ -173,9 +140,7 @@ int main(int argc, char** argv) {
         }
         std::cout << "port " << server.port() << std::endl;
 
-        std::thread(watch_stdin).detach();
-        int received = 0;
-        sigwait(&signals, &received);
+        relaymetry::test::wait_for_stop(signals);
         if (scenario.contains("record")) {
             std::ofstream record(scenario.at("record").get<std::string>());
             for (const auto& command : server.commands()) {
