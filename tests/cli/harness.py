@@ -45,7 +45,12 @@ class Fake:
         self._scenario.close()
         self._process = subprocess.Popen([program, self._scenario.name], stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE, text=True)
+        # "ca_file PATH" first when the fake generated its own test PKI, then "port N".
+        self.ca_file = None
         line = self._process.stdout.readline().split()
+        if len(line) == 2 and line[0] == "ca_file":
+            self.ca_file = line[1]
+            line = self._process.stdout.readline().split()
         if len(line) != 2 or line[0] != "port":
             self.stop()
             raise RuntimeError(f"{program} did not start: {line}")
