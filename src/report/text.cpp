@@ -127,11 +127,26 @@ void write_lookup_failures(Writer& writer, const std::vector<LookupFailure>& fai
     }
 }
 
+// A hosting provider's certificate can carry hundreds of names: the terminal gets the first few,
+// the JSON output all of them.
+constexpr std::size_t k_max_sans_shown = 8;
+
+std::string san_summary(const std::vector<std::string>& san) {
+    if (san.empty()) {
+        return "none";
+    }
+    if (san.size() <= k_max_sans_shown) {
+        return safe_list(san);
+    }
+    const std::vector<std::string> shown(san.begin(), san.begin() + k_max_sans_shown);
+    return safe_list(shown) + " (and " + std::to_string(san.size() - k_max_sans_shown) + " more; --json lists all)";
+}
+
 void write_certificate(Writer& writer, int indent, const CertificateFacts& cert, std::int64_t now) {
     const auto& leaf = cert.leaf;
     writer.line(indent, "certificate: " + safe(leaf.subject) + (leaf.key.empty() ? "" : ", " + safe(leaf.key)) +
                             (leaf.signature.empty() ? "" : ", " + safe(leaf.signature)));
-    writer.line(indent + 1, "SAN: " + (leaf.san.empty() ? std::string("none") : safe_list(leaf.san)));
+    writer.line(indent + 1, "SAN: " + san_summary(leaf.san));
     writer.line(indent + 1, "issuer: " + safe(leaf.issuer));
     const auto left = days_left(leaf.not_after, now);
     writer.line(indent + 1, "valid " + date_only(leaf.not_before) + " to " + date_only(leaf.not_after) + " (" +

@@ -153,3 +153,18 @@ TEST_CASE("render_text describes a null MX and a missing MX") {
     facts.mx->status = LookupStatus::nxdomain;
     CHECK(has(report::render_text(facts, {}, {}), "no MX records (nxdomain)"));
 }
+
+TEST_CASE("render_text shortens a long SAN list; the JSON keeps every name") {
+    auto facts = good_domain();
+    auto& san = facts.submission->endpoints.at(0).addresses.at(0).tls->certificate->leaf.san;
+    san.clear();
+    for (int i = 0; i < 20; ++i) {
+        san.push_back("host" + std::to_string(i) + ".example.com");
+    }
+    const auto text = report::render_text(facts, {}, {});
+    INFO(text);
+    CHECK(has(text, "SAN: host0.example.com, host1.example.com"));
+    CHECK(has(text, "host7.example.com (and 12 more; --json lists all)"));
+    CHECK_FALSE(has(text, "host8.example.com"));
+    CHECK(has(report::render_json(facts, {}), "host19.example.com"));
+}
