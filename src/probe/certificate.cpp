@@ -260,9 +260,12 @@ CertificateFacts judge_certificate(X509* leaf, STACK_OF(X509)* sent, X509_STORE*
     }
     // Dates, the host name and key/digest strength have rules of their own (cert.expired,
     // cert.name-mismatch, cert.weak-key, cert.weak-signature): trust_error is only about the path.
-    const VerifyOutcome path = verify(leaf, sent, trust, nullptr, 0, false);
-    if (!path.ok) {
-        facts.trust_error = explain(path, host);
+    // A chain that passes the full verification passes this one too: only a failure needs it.
+    if (!full.ok) {
+        const VerifyOutcome path = verify(leaf, sent, trust, nullptr, 0, false);
+        if (!path.ok) {
+            facts.trust_error = explain(path, host);
+        }
     }
     facts.name_match = is_ip_literal(host) ? X509_check_ip_asc(leaf, host.c_str(), 0) == 1
                                            : X509_check_host(leaf, host.c_str(), host.size(), 0, nullptr) == 1;

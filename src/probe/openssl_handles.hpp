@@ -12,6 +12,9 @@ namespace relaymetry::probe::detail {
 struct BioDeleter {
     void operator()(BIO* bio) const { BIO_free(bio); }
 };
+struct StoreDeleter {
+    void operator()(X509_STORE* store) const { X509_STORE_free(store); }
+};
 struct StoreCtxDeleter {
     void operator()(X509_STORE_CTX* context) const { X509_STORE_CTX_free(context); }
 };
@@ -20,6 +23,7 @@ struct GeneralNamesDeleter {
 };
 
 using BioPtr = std::unique_ptr<BIO, BioDeleter>;
+using StorePtr = std::unique_ptr<X509_STORE, StoreDeleter>;
 using StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, StoreCtxDeleter>;
 using GeneralNamesPtr = std::unique_ptr<GENERAL_NAMES, GeneralNamesDeleter>;
 

@@ -343,6 +343,9 @@ struct FakeDns::Impl {
                 continue;
             }
             candidate.listen();
+            // A check of 100 domains at once sends over a thousand queries in one burst; the default
+            // receive buffer (~200 KiB) would drop some, and the test would measure c-ares' retries.
+            socket.set_option(udp::socket::receive_buffer_size(4 * 1024 * 1024), error);
             acceptor = std::move(candidate);
             udp_socket = std::move(socket);
             port = chosen;

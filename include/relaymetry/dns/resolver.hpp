@@ -21,8 +21,10 @@ namespace relaymetry::dns {
 struct ResolverConfig {
     // "ADDR", "ADDR:PORT", "[V6ADDR]:PORT" (as given to --dns); empty = the system's resolvers.
     std::vector<std::string> servers;
-    std::chrono::milliseconds try_timeout{2000};  // per attempt, before c-ares retries
-    int tries = 3;
+    // The first attempt's wait before c-ares retries; c-ares doubles it for each later round
+    // (0.5 + 1 + 2 + 4 s), so a lost UDP packet costs half a second, not two.
+    std::chrono::milliseconds try_timeout{500};
+    int tries = 4;
 };
 
 // Checks one --dns value; returns a plain-English reason when it is not an address[:port].
