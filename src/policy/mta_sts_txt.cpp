@@ -66,15 +66,8 @@ MtaStsTxtParse parse_mta_sts_txt(std::string_view record) {
             }
             continue;
         }
-        if (!is_ext_name(name)) {
-            parse.errors.push_back("field name " + quote(name) +
-                                   " is not valid; names are 1 to 32 letters, digits, '_', '-' or '.', "
-                                   "starting with a letter or digit, directly followed by '='");
-            continue;
-        }
-        if (const auto problem = ext_value_problem(value); !problem.empty()) {
-            parse.errors.push_back("the value of field " + quote(name) + " " + problem +
-                                   "; values are visible US-ASCII without ';', '=' or spaces");
+        if (auto problem = extension_field_problem(name, value); !problem.empty()) {
+            parse.errors.push_back(std::move(problem));
             continue;
         }
         if (to_lower(name) == "id" && id_case_hint.empty()) {

@@ -216,4 +216,17 @@ std::string ext_value_problem(std::string_view value) {
     return {};
 }
 
+std::string extension_field_problem(std::string_view name, std::string_view value) {
+    if (!is_ext_name(name)) {
+        return "field name " + quote(name) +
+               " is not valid; names are 1 to 32 letters, digits, '_', '-' or '.', starting with a letter or "
+               "digit, directly followed by '='";
+    }
+    if (const auto problem = ext_value_problem(value); !problem.empty()) {
+        return "the value of field " + quote(name) + " " + problem +
+               "; values are visible US-ASCII without ';', '=' or spaces";
+    }
+    return {};
+}
+
 }  // namespace relaymetry::policy::detail

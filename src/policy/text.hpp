@@ -79,4 +79,7 @@ std::vector<std::string_view> split_record(std::string_view record, std::string_
 // "=". Returns the first offending character's description, or an empty string.
 std::string ext_value_problem(std::string_view value);
 
+// An extension field name=value of either record: the plain-English problem, or an empty string.
+std::string extension_field_problem(std::string_view name, std::string_view value);
+
 }  // namespace relaymetry::policy::detail
