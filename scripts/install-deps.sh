@@ -15,7 +15,7 @@ packages=(
   g++ cmake ninja-build pkg-config openssl ca-certificates
   libboost1.81-dev libboost-url1.81-dev
   libssl-dev libc-ares-dev libcli11-dev nlohmann-json3-dev catch2 libidn2-dev libexpected-dev
-  python3 python3-jsonschema
+  python3 python3-jsonschema clang-format
 )
 missing=()
 for p in "${packages[@]}"; do

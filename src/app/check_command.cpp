@@ -55,8 +55,8 @@ struct Run {
         while (next_to_print < outcomes.size() && outcomes[next_to_print].done) {
             auto& outcome = outcomes[next_to_print];
             if (outcome.internal_error) {
-                *err << "relaymetry: " << config->domains[next_to_print] << ": internal error: "
-                     << *outcome.internal_error << '\n';
+                *err << "relaymetry: " << config->domains[next_to_print]
+                     << ": internal error: " << *outcome.internal_error << '\n';
             } else {
                 *out << outcome.rendered << std::flush;
             }

@@ -48,11 +48,16 @@ struct OutputOptions {
 
 void add_output_options(CLI::App& command, OutputOptions& options) {
     command.add_flag("--json", options.json, "Machine output: one JSON object per line (JSON Lines)");
-    command.add_option("--color", options.color.mode, "Colour in text output: auto (TTY and no NO_COLOR), always, never")
+    command
+        .add_option("--color", options.color.mode, "Colour in text output: auto (TTY and no NO_COLOR), always, never")
         ->check(CLI::IsMember({"auto", "always", "never"}));
-    command.add_option("--fail-on", options.fail_on, "Lowest severity that makes the exit code 1: error, warning, notice, never")
+    command
+        .add_option("--fail-on", options.fail_on,
+                    "Lowest severity that makes the exit code 1: error, warning, notice, never")
         ->check(CLI::IsMember({"error", "warning", "notice", "never"}));
-    command.add_option("--ignore", options.ignore, "Drop findings with these rule IDs (comma-separated; 'area.*' drops an area)")
+    command
+        .add_option("--ignore", options.ignore,
+                    "Drop findings with these rule IDs (comma-separated; 'area.*' drops an area)")
         ->delimiter(',');
 }
 
@@ -274,12 +279,15 @@ int run(int argc, char** argv) {
     check_cmd->add_option("domains", check_args.domains, "Domains to check");
     check_cmd->add_option("-f,--file", check_args.file, "Domains from a file, one a line ('-' = stdin, '#' comments)");
     add_output_options(*check_cmd, check_args.output);
-    check_cmd->add_option("--dns", check_args.dns, "Resolver ADDR[:PORT] instead of the system's (repeatable; IPv6 as [::1]:53)");
-    check_cmd->add_option("--connect-to", check_args.connect_to, "HOST:PORT:ADDR:PORT: connect there instead (curl's semantics; repeatable)");
+    check_cmd->add_option("--dns", check_args.dns,
+                          "Resolver ADDR[:PORT] instead of the system's (repeatable; IPv6 as [::1]:53)");
+    check_cmd->add_option("--connect-to", check_args.connect_to,
+                          "HOST:PORT:ADDR:PORT: connect there instead (curl's semantics; repeatable)");
     check_cmd->add_option("--ca-file", check_args.ca_file, "Trust anchors (PEM) instead of the system store");
     check_cmd->add_option("--timeout", check_args.timeout, "Deadline in seconds for the whole check of one domain")
         ->check(CLI::Range(0.1, 3600.0));
-    check_cmd->add_option("--only", check_args.only, "Restrict to areas: submission, mx, mta-sts, tls-rpt")->delimiter(',');
+    check_cmd->add_option("--only", check_args.only, "Restrict to areas: submission, mx, mta-sts, tls-rpt")
+        ->delimiter(',');
     check_cmd->add_option("--expiry-warning", check_args.expiry_warning, "Warn when a certificate expires within DAYS")
         ->check(CLI::Range(0, 3650));
     check_cmd->add_option("--parallel", check_args.parallel, "How many domains are checked at once")

@@ -124,8 +124,7 @@ asio::awaitable<void> tls_rpt_branch(DomainFacts* facts, dns::Resolver* resolver
 
 // RFC 8461 §4.1: which MX hosts the policy's patterns cover. Needs both chains' results.
 void derive_mx_coverage(DomainFacts& facts) {
-    if (!facts.mta_sts || !facts.mta_sts->policy || !facts.mta_sts->policy->parse || !facts.mx ||
-        facts.mx->null_mx) {
+    if (!facts.mta_sts || !facts.mta_sts->policy || !facts.mta_sts->policy->parse || !facts.mx || facts.mx->null_mx) {
         return;
     }
     std::vector<std::string> hosts;

@@ -85,8 +85,8 @@ report::LintReport lint_tls_rpt(const std::vector<std::string>& records) {
         tls_rpt.parse = policy::parse_tls_rpt(records.front());
     }
     // A record whose every rua is unusable gets no report to anyone: not what the admin meant.
-    const bool any_usable_rua = std::any_of(tls_rpt.parse.rua.begin(), tls_rpt.parse.rua.end(),
-                                            [](const RuaUri& rua) { return rua.valid; });
+    const bool any_usable_rua =
+        std::any_of(tls_rpt.parse.rua.begin(), tls_rpt.parse.rua.end(), [](const RuaUri& rua) { return rua.valid; });
     lint.valid = tls_rpt.status == TxtStatus::published && any_usable_rua;
     lint.facts.tls_rpt = std::move(tls_rpt);
     return lint;

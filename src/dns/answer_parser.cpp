@@ -2,8 +2,8 @@
 // name, count and length; this file only maps their output onto LookupResult and applies the caps.
 #include "relaymetry/dns/answer_parser.hpp"
 
-#include <arpa/inet.h>
 #include <ares.h>
+#include <arpa/inet.h>
 
 #include <array>
 #include <climits>
@@ -68,8 +68,7 @@ int parse_aaaa(const unsigned char* data, int size, LookupResult& result) {
     }
     for (int i = 0; i < count; ++i) {
         std::array<char, INET6_ADDRSTRLEN> text{};
-        if (inet_ntop(AF_INET6, &addresses[static_cast<std::size_t>(i)].ip6addr, text.data(), text.size()) !=
-            nullptr) {
+        if (inet_ntop(AF_INET6, &addresses[static_cast<std::size_t>(i)].ip6addr, text.data(), text.size()) != nullptr) {
             result.addresses.emplace_back(text.data());
         }
     }

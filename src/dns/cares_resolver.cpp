@@ -2,8 +2,8 @@
 // callback, which ones to watch for reading or writing; Asio waits on them (without owning them) and
 // hands readiness back through ares_process_fd. One steady_timer follows ares_timeout() so that
 // c-ares' own retry timers fire, and another ends everything at the check's deadline.
-#include <arpa/inet.h>
 #include <ares.h>
+#include <arpa/inet.h>
 
 #include <algorithm>
 #include <charconv>
@@ -179,8 +179,7 @@ LookupResult result_of(const QueryState& query, int status, const unsigned char*
             return failure(query.name, query.type, LookupStatus::timeout,
                            "the lookup was abandoned before an answer came");
         case ARES_EBADRESP:
-            return failure(query.name, query.type, LookupStatus::malformed,
-                           describe_failure(LookupStatus::malformed));
+            return failure(query.name, query.type, LookupStatus::malformed, describe_failure(LookupStatus::malformed));
         case ARES_EFORMERR:
         case ARES_ENOTIMP:
             return failure(query.name, query.type, LookupStatus::servfail,
@@ -229,8 +228,8 @@ public:
         options.ednspsz = k_edns_payload;
         options.sock_state_cb = &CaresCore::on_socket_state;
         options.sock_state_cb_data = this;
-        const int mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_EDNSPSZ |
-                         ARES_OPT_SOCK_STATE_CB;
+        const int mask =
+            ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_EDNSPSZ | ARES_OPT_SOCK_STATE_CB;
         ares_channel channel = nullptr;
         if (const int status = ares_init_options(&channel, &options, mask); status != ARES_SUCCESS) {
             m_setup_error = std::string{"could not set up the DNS resolver: "} + ares_strerror(status);
@@ -273,8 +272,8 @@ public:
             arm_deadline();
         }
         auto* pending = new PendingQuery{state, this};  // owned by c-ares until the callback
-        ares_query(m_channel.get(), state->name.c_str(), k_class_in, static_cast<int>(type),
-                   &CaresCore::on_query_done, pending);
+        ares_query(m_channel.get(), state->name.c_str(), k_class_in, static_cast<int>(type), &CaresCore::on_query_done,
+                   pending);
         schedule_timeout();
         return state;
     }

@@ -19,8 +19,8 @@ namespace {
 
 constexpr std::string_view k_implicit_tls_service = "_submissions._tcp";  // RFC 8314 §5.1
 constexpr std::string_view k_starttls_service = "_submission._tcp";       // RFC 6186 §3.1
-constexpr std::uint16_t k_implicit_tls_port = 465;                          // RFC 8314 §7.3
-constexpr std::uint16_t k_starttls_port = 587;                              // RFC 6409 §3.1
+constexpr std::uint16_t k_implicit_tls_port = 465;                        // RFC 8314 §7.3
+constexpr std::uint16_t k_starttls_port = 587;                            // RFC 6409 §3.1
 constexpr std::size_t k_max_mx_hosts = 32;
 
 void note_failure(const LookupResult& result, std::vector<LookupFailure>& failures) {
@@ -137,8 +137,8 @@ asio::awaitable<SubmissionFacts> discover_submission(Resolver& resolver, std::st
         facts.source = facts.endpoints.empty() ? DiscoverySource::disabled : DiscoverySource::srv;
         auto resolutions = co_await resolve_all(resolver, targets);
         for (auto& endpoint : facts.endpoints) {
-            const auto index = static_cast<std::size_t>(std::find(targets.begin(), targets.end(), endpoint.host) -
-                                                        targets.begin());
+            const auto index =
+                static_cast<std::size_t>(std::find(targets.begin(), targets.end(), endpoint.host) - targets.begin());
             endpoint.resolution = resolutions[index].host;
         }
         for (const auto& resolution : resolutions) {

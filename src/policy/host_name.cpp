@@ -25,8 +25,8 @@ std::optional<std::string> host_name_problem(std::string_view name) {
             return std::string("the name has an empty label (a leading dot, a trailing dot, or two dots in a row)");
         }
         if (label.size() > k_max_label_length) {
-            return "label " + quote(label, 20) + " is " + std::to_string(label.size()) +
-                   " characters; at most " + std::to_string(k_max_label_length) + " are allowed";
+            return "label " + quote(label, 20) + " is " + std::to_string(label.size()) + " characters; at most " +
+                   std::to_string(k_max_label_length) + " are allowed";
         }
         for (char c : label) {
             if (!is_alnum(c) && c != '-') {

@@ -93,8 +93,9 @@ std::string mx_pattern_problem(std::string_view pattern) {
         }
     }
     if (pattern == "*") {
-        return shown + " is a bare '*'; list the MX host names, or use *.example.com to allow one label "
-                       "in front of example.com";
+        return shown +
+               " is a bare '*'; list the MX host names, or use *.example.com to allow one label "
+               "in front of example.com";
     }
     auto name = pattern;
     if (name.starts_with("*.")) {
@@ -139,9 +140,8 @@ std::string max_age_problem(std::string_view value, std::uint32_t& max_age) {
         return shown + " is not a whole number of seconds; write only digits, e.g. 604800";
     }
     if (value.size() > k_max_age_digits) {
-        return "max_age has " + std::to_string(value.size()) + " digits; at most " +
-               std::to_string(k_max_age_digits) + " are allowed, and the value may be at most " +
-               std::to_string(k_max_policy_max_age) + " (one year)";
+        return "max_age has " + std::to_string(value.size()) + " digits; at most " + std::to_string(k_max_age_digits) +
+               " are allowed, and the value may be at most " + std::to_string(k_max_policy_max_age) + " (one year)";
     }
     std::uint64_t number = 0;
     for (char c : value) {
@@ -218,9 +218,7 @@ public:
     }
 
 private:
-    void error(std::string message) {
-        m_parse.errors.push_back(std::move(message));
-    }
+    void error(std::string message) { m_parse.errors.push_back(std::move(message)); }
 
     void field_once(std::size_t number, Known field, std::string_view value) {
         const auto index = static_cast<std::size_t>(field);

@@ -76,8 +76,10 @@ MtaStsTxtParse parse_mta_sts_txt(std::string_view record) {
         parse.extensions.push_back(std::string(field));
     }
     if (record.starts_with(k_version) && !id_seen) {
-        parse.errors.push_back("the id field is missing; add id= followed by 1 to 32 letters and digits, "
-                               "e.g. id=20240101T000000" + id_case_hint);
+        parse.errors.push_back(
+            "the id field is missing; add id= followed by 1 to 32 letters and digits, "
+            "e.g. id=20240101T000000" +
+            id_case_hint);
     }
     parse.valid = parse.errors.empty();
     if (!parse.valid) {

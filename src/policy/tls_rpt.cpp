@@ -110,8 +110,8 @@ RuaUri check_rua_uri(std::string_view text) {
             return rua;
         }
     } else {
-        rua.error = "the scheme " + quote(scheme + ":") +
-                    " cannot receive reports; only mailto: and https: can (RFC 8460 §3)";
+        rua.error =
+            "the scheme " + quote(scheme + ":") + " cannot receive reports; only mailto: and https: can (RFC 8460 §3)";
         return rua;
     }
     rua.valid = true;

@@ -6,9 +6,9 @@
 
 #include <arpa/inet.h>
 #include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
-#include <openssl/ec.h>
 
 #include <array>
 #include <ctime>
@@ -85,40 +85,36 @@ void describe_key(X509* cert, CertificateInfo& info) {
     }
     info.key_bits = EVP_PKEY_get_bits(key);
     switch (EVP_PKEY_get_base_id(key)) {
-    case EVP_PKEY_RSA:
-    case EVP_PKEY_RSA_PSS:
-        info.key_type = "RSA";
-        break;
-    case EVP_PKEY_EC: {
-        info.key_type = "EC";
-        std::array<char, 80> group{};
-        std::string curve = "EC-" + std::to_string(info.key_bits);
-        if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group.data(), group.size(), nullptr)) {
-            // "prime256v1" -> "P-256" -> "EC-P256"; curves without a NIST name keep OpenSSL's.
-            const char* nist = EC_curve_nid2nist(OBJ_txt2nid(group.data()));
-            std::string shown = nist != nullptr ? nist : group.data();
-            std::erase(shown, '-');
-            curve = "EC-" + shown;
+        case EVP_PKEY_RSA:
+        case EVP_PKEY_RSA_PSS: info.key_type = "RSA"; break;
+        case EVP_PKEY_EC: {
+            info.key_type = "EC";
+            std::array<char, 80> group{};
+            std::string curve = "EC-" + std::to_string(info.key_bits);
+            if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group.data(), group.size(), nullptr)) {
+                // "prime256v1" -> "P-256" -> "EC-P256"; curves without a NIST name keep OpenSSL's.
+                const char* nist = EC_curve_nid2nist(OBJ_txt2nid(group.data()));
+                std::string shown = nist != nullptr ? nist : group.data();
+                std::erase(shown, '-');
+                curve = "EC-" + shown;
+            }
+            info.key = curve;
+            return;
         }
-        info.key = curve;
-        return;
-    }
-    case EVP_PKEY_ED25519:
-        info.key_type = "Ed25519";
-        info.key = "Ed25519";
-        return;
-    case EVP_PKEY_ED448:
-        info.key_type = "Ed448";
-        info.key = "Ed448";
-        return;
-    case EVP_PKEY_DSA:
-        info.key_type = "DSA";
-        break;
-    default: {
-        const char* name = OBJ_nid2sn(EVP_PKEY_get_base_id(key));
-        info.key_type = name != nullptr ? name : "unknown";
-        break;
-    }
+        case EVP_PKEY_ED25519:
+            info.key_type = "Ed25519";
+            info.key = "Ed25519";
+            return;
+        case EVP_PKEY_ED448:
+            info.key_type = "Ed448";
+            info.key = "Ed448";
+            return;
+        case EVP_PKEY_DSA: info.key_type = "DSA"; break;
+        default: {
+            const char* name = OBJ_nid2sn(EVP_PKEY_get_base_id(key));
+            info.key_type = name != nullptr ? name : "unknown";
+            break;
+        }
     }
     info.key = info.key_type + "-" + std::to_string(info.key_bits);
 }
@@ -138,7 +134,7 @@ bool is_ip_literal(const std::string& host) {
 }
 
 // host == nullptr: no name check. check_time == false: dates ignored.
-VerifyOutcome verify(X509* leaf, STACK_OF(X509)* sent, X509_STORE* trust, const std::string* host, int auth_level,
+VerifyOutcome verify(X509* leaf, STACK_OF(X509) * sent, X509_STORE* trust, const std::string* host, int auth_level,
                      bool check_time) {
     VerifyOutcome outcome;
     StoreCtxPtr context(X509_STORE_CTX_new());
@@ -185,41 +181,35 @@ std::string which(const VerifyOutcome& outcome) {
 // Plain English for the verification errors a mail admin meets; OpenSSL's own text otherwise.
 std::string explain(const VerifyOutcome& outcome, const std::string& host) {
     switch (outcome.error) {
-    case X509_V_ERR_CERT_HAS_EXPIRED:
-        return outcome.depth == 0 ? "certificate has expired" : which(outcome) + " has expired";
-    case X509_V_ERR_CERT_NOT_YET_VALID:
-        return outcome.depth == 0 ? "certificate is not yet valid" : which(outcome) + " is not yet valid";
-    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-        return "self-signed certificate: it is not issued by a trusted certificate authority";
-    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-        return "self-signed certificate in the chain: its root (" + outcome.subject + ") is not a trusted authority";
-    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
-    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-        return "unable to get local issuer certificate: the issuing CA (" + outcome.issuer +
-               ") is unknown, or the server does not send the intermediate certificate";
-    case X509_V_ERR_HOSTNAME_MISMATCH:
-        return "certificate does not match the host name " + host;
-    case X509_V_ERR_IP_ADDRESS_MISMATCH:
-        return "certificate does not match the IP address " + host;
-    case X509_V_ERR_EE_KEY_TOO_SMALL:
-        return "the server certificate's key is too small: current clients refuse it";
-    case X509_V_ERR_CA_KEY_TOO_SMALL:
-        return "the key of a CA certificate in the chain (" + outcome.subject +
-               ") is too small: current clients refuse it";
-    case X509_V_ERR_CA_MD_TOO_WEAK:
-        return which(outcome) + " is signed with a weak digest (such as SHA-1): current clients refuse it";
-    case X509_V_ERR_CERT_SIGNATURE_FAILURE:
-        return "the signature on " + which(outcome) + " does not verify";
-    case X509_V_ERR_INVALID_CA:
-        return which(outcome) + " is used as a CA but is not one";
-    case X509_V_ERR_INVALID_PURPOSE:
-        return which(outcome) + " is not valid for TLS server authentication";
-    case X509_V_ERR_CERT_REVOKED:
-        return which(outcome) + " has been revoked";
-    default:
-        return std::string(X509_verify_cert_error_string(outcome.error)) + " (at depth " +
-               std::to_string(outcome.depth) + ")";
+        case X509_V_ERR_CERT_HAS_EXPIRED:
+            return outcome.depth == 0 ? "certificate has expired" : which(outcome) + " has expired";
+        case X509_V_ERR_CERT_NOT_YET_VALID:
+            return outcome.depth == 0 ? "certificate is not yet valid" : which(outcome) + " is not yet valid";
+        case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+            return "self-signed certificate: it is not issued by a trusted certificate authority";
+        case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+            return "self-signed certificate in the chain: its root (" + outcome.subject +
+                   ") is not a trusted authority";
+        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+        case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+            return "unable to get local issuer certificate: the issuing CA (" + outcome.issuer +
+                   ") is unknown, or the server does not send the intermediate certificate";
+        case X509_V_ERR_HOSTNAME_MISMATCH: return "certificate does not match the host name " + host;
+        case X509_V_ERR_IP_ADDRESS_MISMATCH: return "certificate does not match the IP address " + host;
+        case X509_V_ERR_EE_KEY_TOO_SMALL: return "the server certificate's key is too small: current clients refuse it";
+        case X509_V_ERR_CA_KEY_TOO_SMALL:
+            return "the key of a CA certificate in the chain (" + outcome.subject +
+                   ") is too small: current clients refuse it";
+        case X509_V_ERR_CA_MD_TOO_WEAK:
+            return which(outcome) + " is signed with a weak digest (such as SHA-1): current clients refuse it";
+        case X509_V_ERR_CERT_SIGNATURE_FAILURE: return "the signature on " + which(outcome) + " does not verify";
+        case X509_V_ERR_INVALID_CA: return which(outcome) + " is used as a CA but is not one";
+        case X509_V_ERR_INVALID_PURPOSE: return which(outcome) + " is not valid for TLS server authentication";
+        case X509_V_ERR_CERT_REVOKED: return which(outcome) + " has been revoked";
+        default:
+            return std::string(X509_verify_cert_error_string(outcome.error)) + " (at depth " +
+                   std::to_string(outcome.depth) + ")";
     }
 }
 
@@ -241,7 +231,7 @@ CertificateInfo describe_certificate(X509* cert) {
     return info;
 }
 
-CertificateFacts judge_certificate(X509* leaf, STACK_OF(X509)* sent, X509_STORE* trust, const std::string& host) {
+CertificateFacts judge_certificate(X509* leaf, STACK_OF(X509) * sent, X509_STORE* trust, const std::string& host) {
     CertificateFacts facts;
     facts.leaf = describe_certificate(leaf);
     if (sent != nullptr) {

@@ -112,8 +112,7 @@ std::vector<std::string> auth_mechanisms(const std::vector<std::string>& keyword
             const auto space = rest.find(' ');
             const auto mechanism = std::string(rest.substr(0, space));
             rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
-            if (!mechanism.empty() &&
-                std::find(mechanisms.begin(), mechanisms.end(), mechanism) == mechanisms.end()) {
+            if (!mechanism.empty() && std::find(mechanisms.begin(), mechanisms.end(), mechanism) == mechanisms.end()) {
                 mechanisms.push_back(mechanism);
             }
         }

@@ -5,16 +5,16 @@
 #include <algorithm>
 #include <cassert>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
 
 #include "relaymetry/io/gather.hpp"
 #include "relaymetry/probe/smtp_connection_limiter.hpp"
@@ -280,8 +280,10 @@ std::string explain_diagnostic(const TlsFacts& diagnostic, const std::string& mo
     if (diagnostic.version == "TLSv1" || diagnostic.version == "TLSv1.1") {
         return "the server only speaks " + diagnostic.version + ", which current clients refuse (RFC 8996)";
     }
-    return "a current client cannot complete the handshake (" + modern_error + "); it succeeds only at a "
-           "lowered security level, with " + diagnostic.version + " " + diagnostic.cipher;
+    return "a current client cannot complete the handshake (" + modern_error +
+           "); it succeeds only at a "
+           "lowered security level, with " +
+           diagnostic.version + " " + diagnostic.cipher;
 }
 
 // The modern handshake failed: is it the server's TLS versions, plaintext on 465, or just broken?
@@ -372,8 +374,7 @@ asio::awaitable<std::vector<AddressProbe>> probe_endpoint(Endpoint endpoint, Pro
     std::vector<asio::awaitable<AddressProbe>> tasks;
     if (const auto destination = redirect(options.connect_to, endpoint.host, endpoint.port)) {
         const auto port = destination->port != 0 ? destination->port : endpoint.port;
-        tasks.push_back(
-            probe_address(Target{endpoint.host, destination->address, port, endpoint.security}, options));
+        tasks.push_back(probe_address(Target{endpoint.host, destination->address, port, endpoint.security}, options));
     } else {
         for (const auto& address : endpoint.resolution.addresses) {
             tasks.push_back(probe_address(Target{endpoint.host, address, endpoint.port, endpoint.security}, options));

@@ -10,9 +10,8 @@
 #include <filesystem>
 #include <stdexcept>
 
-
-#include "relaymetry/probe/certificate.hpp"
 #include "openssl_handles.hpp"
+#include "relaymetry/probe/certificate.hpp"
 
 namespace relaymetry::probe {
 
@@ -90,13 +89,11 @@ bool has_forward_secrecy(const SSL* ssl, const SSL_CIPHER* cipher) {
         return true;  // RFC 8446: every TLS 1.3 key exchange is (EC)DHE
     }
     switch (SSL_CIPHER_get_kx_nid(cipher)) {
-    case NID_kx_ecdhe:
-    case NID_kx_dhe:
-    case NID_kx_ecdhe_psk:
-    case NID_kx_dhe_psk:
-        return true;
-    default:
-        return false;
+        case NID_kx_ecdhe:
+        case NID_kx_dhe:
+        case NID_kx_ecdhe_psk:
+        case NID_kx_dhe_psk: return true;
+        default: return false;
     }
 }
 
@@ -104,17 +101,12 @@ bool has_forward_secrecy(const SSL* ssl, const SSL_CIPHER* cipher) {
 std::optional<std::string> weak_cipher_reason(const SSL_CIPHER* cipher, bool forward_secrecy) {
     const std::string name = SSL_CIPHER_get_name(cipher);
     switch (SSL_CIPHER_get_cipher_nid(cipher)) {
-    case NID_undef:
-        return "NULL cipher (no encryption)";
-    case NID_rc4:
-    case NID_rc4_40:
-        return "RC4";
-    case NID_des_ede3_cbc:
-        return "3DES";
-    case NID_des_cbc:
-        return "DES";
-    default:
-        break;
+        case NID_undef: return "NULL cipher (no encryption)";
+        case NID_rc4:
+        case NID_rc4_40: return "RC4";
+        case NID_des_ede3_cbc: return "3DES";
+        case NID_des_cbc: return "DES";
+        default: break;
     }
     if (name.find("EXP") != std::string::npos) {
         return "EXPORT";
@@ -132,7 +124,8 @@ std::optional<std::string> weak_cipher_reason(const SSL_CIPHER* cipher, bool for
 
 struct TlsContexts::Impl {
     explicit Impl(const TlsClientOptions& options)
-        : modern(ssl::context::tls_client), diagnostic(ssl::context::tls_client),
+        : modern(ssl::context::tls_client),
+          diagnostic(ssl::context::tls_client),
           legacy_only(ssl::context::tls_client) {
         // Each context takes its own reference (SSL_CTX_set1_cert_store).
         const auto trust = load_trust_store(options);
@@ -151,12 +144,9 @@ TlsContexts::~TlsContexts() = default;
 
 boost::asio::ssl::context& TlsContexts::get(HandshakeProfile profile) {
     switch (profile) {
-    case HandshakeProfile::diagnostic:
-        return m_impl->diagnostic;
-    case HandshakeProfile::legacy_only:
-        return m_impl->legacy_only;
-    case HandshakeProfile::modern:
-        break;
+        case HandshakeProfile::diagnostic: return m_impl->diagnostic;
+        case HandshakeProfile::legacy_only: return m_impl->legacy_only;
+        case HandshakeProfile::modern: break;
     }
     return m_impl->modern;
 }

@@ -130,9 +130,7 @@ std::string_view result_of(const Summary& summary) {
 }
 
 std::string counts(const Summary& summary) {
-    const auto plural = [](int n, const char* word) {
-        return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
-    };
+    const auto plural = [](int n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); };
     return plural(summary.errors, "error") + ", " + plural(summary.warnings, "warning") + ", " +
            plural(summary.notices, "notice");
 }

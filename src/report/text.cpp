@@ -224,8 +224,7 @@ void write_submission(Writer& writer, const DomainFacts& facts, const Findings& 
         for (const auto& probe : endpoint.addresses) {
             const std::string target = endpoint_target + " [" + probe.address + "]";
             std::string text = mark(writer, findings, endpoint_target, target, probe.status) + " " +
-                               safe(probe.address) + "  " +
-                               std::string(to_string(probe.status));
+                               safe(probe.address) + "  " + std::string(to_string(probe.status));
             if (probe.tls) {
                 text += "  " + safe(probe.tls->version) + " " + safe(probe.tls->cipher);
             }

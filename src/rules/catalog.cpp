@@ -278,9 +278,8 @@ std::string catalog_markdown() {
         "| ID | Severity | Area | Title |\n"
         "| --- | --- | --- | --- |\n";
     for (const auto& rule : k_rules) {
-        text += "| `" + std::string(rule.id) + "` | " +
-                std::string(to_string(rule.severity)) + " | " + std::string(rule.area) + " | " +
-                markdown_escape(rule.title) + " |\n";
+        text += "| `" + std::string(rule.id) + "` | " + std::string(to_string(rule.severity)) + " | " +
+                std::string(rule.area) + " | " + markdown_escape(rule.title) + " |\n";
     }
     for (const auto& rule : k_rules) {
         text += "\n## " + std::string(rule.id) + "\n\n";

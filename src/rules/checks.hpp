@@ -41,7 +41,7 @@ std::string domain_of(const DomainFacts& facts);
 // "mail.example.com:465 [192.0.2.10]" / "mail.example.com:465".
 std::string endpoint_target(const Endpoint& endpoint, const AddressProbe& probe);
 std::string endpoint_target(const Endpoint& endpoint);
-std::string policy_host(const DomainFacts& facts);   // "mta-sts.<domain>"
+std::string policy_host(const DomainFacts& facts);     // "mta-sts.<domain>"
 std::string mta_sts_record(const DomainFacts& facts);  // "_mta-sts.<domain>"
 std::string tls_rpt_record(const DomainFacts& facts);  // "_smtp._tls.<domain>"
 

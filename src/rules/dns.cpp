@@ -15,8 +15,8 @@ void report_failures(const std::vector<LookupFailure>& failures, std::string_vie
         }
         message += "), so " + std::string(area) + " could not be judged from it.";
         emit(out, "dns.lookup-failed", failure.name, std::move(message),
-             "Check that every authoritative name server of the zone of " + failure.name +
-                 " answers this query (dig " + std::string(to_string(failure.type)) + " " + failure.name +
+             "Check that every authoritative name server of the zone of " + failure.name + " answers this query (dig " +
+                 std::string(to_string(failure.type)) + " " + failure.name +
                  " +trace), and that the resolver used can reach them; then run the check again.");
     }
 }

@@ -160,8 +160,8 @@ void check_mta_sts_policy_tls_invalid(const DomainFacts& facts, const RuleOption
         return;
     }
     emit(out, "mta-sts.policy-tls-invalid", policy_host(facts),
-         "Senders reject the HTTPS certificate of " + policy_host(facts) + ", and with it the policy: " +
-             join(problems, "; ") + ".",
+         "Senders reject the HTTPS certificate of " + policy_host(facts) +
+             ", and with it the policy: " + join(problems, "; ") + ".",
          "Install a publicly trusted, current certificate for " + policy_host(facts) +
              " (with its full chain) on the web server that serves the policy.");
 }
@@ -265,7 +265,8 @@ void check_mta_sts_mode_none(const DomainFacts& facts, const RuleOptions&, Findi
     emit(out, "mta-sts.mode-none", policy_host(facts),
          "The MTA-STS policy of " + domain_of(facts) + " is in mode \"none\": senders apply no TLS requirement.",
          "Once reports show that delivery works, set \"mode: testing\" and then \"mode: enforce\" (and change the id "
-         "in " + mta_sts_record(facts) + "). Mode none is meant only for withdrawing a policy.");
+         "in " +
+             mta_sts_record(facts) + "). Mode none is meant only for withdrawing a policy.");
 }
 
 void check_mta_sts_mode_testing(const DomainFacts& facts, const RuleOptions&, Findings& out) {
@@ -276,8 +277,8 @@ void check_mta_sts_mode_testing(const DomainFacts& facts, const RuleOptions&, Fi
     emit(out, "mta-sts.mode-testing", policy_host(facts),
          "The MTA-STS policy of " + domain_of(facts) +
              " is in mode \"testing\": senders report TLS failures but still deliver without TLS.",
-         "When TLS-RPT reports show no failures, set \"mode: enforce\" and change the id in " +
-             mta_sts_record(facts) + ".");
+         "When TLS-RPT reports show no failures, set \"mode: enforce\" and change the id in " + mta_sts_record(facts) +
+             ".");
 }
 
 void check_mta_sts_max_age_short(const DomainFacts& facts, const RuleOptions&, Findings& out) {

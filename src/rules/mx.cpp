@@ -19,10 +19,12 @@ void check_mx_null(const DomainFacts& facts, const RuleOptions&, Findings& out) 
         return;
     }
     emit(out, "mx.null", domain_of(facts),
-         domain_of(facts) + " publishes a null MX (\"0 .\"): it accepts no mail, so inbound TLS policy (MTA-STS, "
-                        "TLS-RPT) does not apply.",
-         "Nothing to do if " + domain_of(facts) + " should receive no mail; otherwise replace the null MX with real MX "
-                                              "records.");
+         domain_of(facts) +
+             " publishes a null MX (\"0 .\"): it accepts no mail, so inbound TLS policy (MTA-STS, "
+             "TLS-RPT) does not apply.",
+         "Nothing to do if " + domain_of(facts) +
+             " should receive no mail; otherwise replace the null MX with real MX "
+             "records.");
 }
 
 }  // namespace relaymetry::rules::detail

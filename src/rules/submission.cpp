@@ -105,9 +105,9 @@ void check_submission_srv_target_unresolvable(const DomainFacts& facts, const Ru
         }
         emit(out, "submission.srv-target-unresolvable", endpoint_target(endpoint),
              "The SRV record " + service_name(endpoint) + "." + domain_of(facts) + " points to " + endpoint.host +
-                 " (port " + std::to_string(endpoint.port) + "), which has no address (A: " +
-                 std::string(to_string(resolution.v4_status)) + ", AAAA: " +
-                 std::string(to_string(resolution.v6_status)) + "): clients following it cannot connect.",
+                 " (port " + std::to_string(endpoint.port) +
+                 "), which has no address (A: " + std::string(to_string(resolution.v4_status)) +
+                 ", AAAA: " + std::string(to_string(resolution.v6_status)) + "): clients following it cannot connect.",
              "Publish A/AAAA records for " + endpoint.host + ", or point " + service_name(endpoint) + "." +
                  domain_of(facts) + " at a host that has them.");
     }
@@ -143,10 +143,11 @@ void check_submission_unreachable(const DomainFacts& facts, const RuleOptions&, 
         }
         const std::string& host = fallback.front()->host;
         emit(out, "submission.unreachable", host,
-             host + " resolves but refuses connections on every submission port tried (" + join(ports, "; ") +
-                 ").",
-             "If " + host + " is your submission server, open port 465 (implicit TLS) on it; if it is not, publish "
-                 "_submissions._tcp." + domain_of(facts) + " SRV pointing at the real server (RFC 6186).");
+             host + " resolves but refuses connections on every submission port tried (" + join(ports, "; ") + ").",
+             "If " + host +
+                 " is your submission server, open port 465 (implicit TLS) on it; if it is not, publish "
+                 "_submissions._tcp." +
+                 domain_of(facts) + " SRV pointing at the real server (RFC 6186).");
     }
 }
 
@@ -193,8 +194,9 @@ void check_submission_no_implicit_tls(const DomainFacts& facts, const RuleOption
     }
     if (submission.source == DiscoverySource::srv) {
         emit(out, "submission.no-implicit-tls", domain_of(facts),
-             domain_of(facts) + " publishes no usable _submissions._tcp SRV record: clients are pointed only at "
-                            "STARTTLS submission, not at implicit TLS.",
+             domain_of(facts) +
+                 " publishes no usable _submissions._tcp SRV record: clients are pointed only at "
+                 "STARTTLS submission, not at implicit TLS.",
              "Offer implicit TLS on port 465 and publish _submissions._tcp." + domain_of(facts) +
                  " SRV 0 1 465 <your server> (RFC 8314 §5.1).");
     } else {
@@ -286,8 +288,9 @@ void check_submission_auth_before_tls(const DomainFacts& facts, const RuleOption
         emit(out, "submission.auth-before-tls", endpoint_target(endpoint, probe),
              endpoint_target(endpoint, probe) + " offers AUTH " + join(probe.smtp.auth_before_tls, " ") +
                  " before STARTTLS: clients are invited to send credentials in cleartext.",
-             "Advertise AUTH on " + endpoint.host + " only after STARTTLS (e.g. Postfix smtpd_tls_auth_only=yes, "
-                                                     "Exim auth_advertise_hosts = ${if eq{$tls_in_cipher}{}{}{*}}).");
+             "Advertise AUTH on " + endpoint.host +
+                 " only after STARTTLS (e.g. Postfix smtpd_tls_auth_only=yes, "
+                 "Exim auth_advertise_hosts = ${if eq{$tls_in_cipher}{}{}{*}}).");
     });
 }
 

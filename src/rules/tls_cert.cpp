@@ -158,12 +158,12 @@ void check_cert_weak_key(const DomainFacts& facts, const RuleOptions&, Findings&
         if (problems.empty()) {
             return;
         }
-        emit(out, "cert.weak-key", subject.target,
-             "The chain of " + subject.target + " has a key too weak for current clients: " + join(problems, "; ") +
-                 ".",
-             "Re-issue the certificate of " + subject.host +
-                 " with an RSA key of at least 2048 bits or an EC P-256 key, from a CA whose chain meets the same "
-                 "bar.");
+        emit(
+            out, "cert.weak-key", subject.target,
+            "The chain of " + subject.target + " has a key too weak for current clients: " + join(problems, "; ") + ".",
+            "Re-issue the certificate of " + subject.host +
+                " with an RSA key of at least 2048 bits or an EC P-256 key, from a CA whose chain meets the same "
+                "bar.");
     });
 }
 

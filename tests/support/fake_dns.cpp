@@ -223,7 +223,7 @@ std::string header(std::uint16_t id, bool recursion_desired, bool truncated, int
 struct Reply {
     std::optional<std::string> message;  // none = stay silent
     std::chrono::milliseconds delay{0};
-    bool close_after = false;            // TCP: close the connection after this message
+    bool close_after = false;  // TCP: close the connection after this message
 };
 
 }  // namespace
@@ -293,11 +293,11 @@ std::string build_dns_response(std::string_view name, std::uint16_t type, const 
 
 std::optional<DnsBehaviour> parse_dns_behaviour(std::string_view text) {
     static const std::map<std::string_view, DnsBehaviour> names = {
-        {"answer", DnsBehaviour::answer},       {"nxdomain", DnsBehaviour::nxdomain},
-        {"nodata", DnsBehaviour::nodata},       {"servfail", DnsBehaviour::servfail},
-        {"refused", DnsBehaviour::refused},     {"drop", DnsBehaviour::drop},
-        {"truncate", DnsBehaviour::truncate},   {"truncate-loop", DnsBehaviour::truncate_loop},
-        {"garbage", DnsBehaviour::garbage},     {"malformed", DnsBehaviour::malformed},
+        {"answer", DnsBehaviour::answer},     {"nxdomain", DnsBehaviour::nxdomain},
+        {"nodata", DnsBehaviour::nodata},     {"servfail", DnsBehaviour::servfail},
+        {"refused", DnsBehaviour::refused},   {"drop", DnsBehaviour::drop},
+        {"truncate", DnsBehaviour::truncate}, {"truncate-loop", DnsBehaviour::truncate_loop},
+        {"garbage", DnsBehaviour::garbage},   {"malformed", DnsBehaviour::malformed},
     };
     const auto found = names.find(text);
     return found == names.end() ? std::nullopt : std::optional{found->second};
@@ -577,8 +577,8 @@ struct FakeDns::Impl {
             framed += *reply.message;
             if (reply.delay.count() > 0) {
                 auto timer = std::make_shared<asio::steady_timer>(impl.io, reply.delay);
-                timer->async_wait([self = shared_from_this(), timer, framed, close = reply.close_after](
-                                      boost::system::error_code error) {
+                timer->async_wait([self = shared_from_this(), timer, framed,
+                                   close = reply.close_after](boost::system::error_code error) {
                     if (!error) {
                         self->enqueue(framed, close);
                     }
@@ -682,18 +682,17 @@ std::vector<FakeDnsQuery> FakeDns::queries() const {
 std::size_t FakeDns::query_count(std::string_view name, std::uint16_t type) const {
     const auto wanted = normalize(name);
     std::lock_guard lock(m_impl->mutex);
-    return static_cast<std::size_t>(std::count_if(m_impl->queries.begin(), m_impl->queries.end(),
-                                                  [&](const FakeDnsQuery& query) {
-                                                      return query.name == wanted && query.type == type;
-                                                  }));
+    return static_cast<std::size_t>(
+        std::count_if(m_impl->queries.begin(), m_impl->queries.end(),
+                      [&](const FakeDnsQuery& query) { return query.name == wanted && query.type == type; }));
 }
 
 namespace {
 
 std::uint16_t parse_type(const std::string& text) {
     static const std::map<std::string, std::uint16_t> types = {
-        {"A", k_type_a},     {"AAAA", k_type_aaaa}, {"CNAME", k_type_cname},
-        {"MX", k_type_mx},   {"TXT", k_type_txt},   {"SRV", k_type_srv},
+        {"A", k_type_a},   {"AAAA", k_type_aaaa}, {"CNAME", k_type_cname},
+        {"MX", k_type_mx}, {"TXT", k_type_txt},   {"SRV", k_type_srv},
     };
     std::string upper;
     for (char c : text) {

@@ -63,8 +63,8 @@ struct FakeDnsQuery {
     std::string name;  // lower case, no trailing dot
     std::uint16_t type = 0;
     bool tcp = false;
-    bool edns = false;                 // an OPT record was present (RFC 6891)
-    std::uint16_t edns_payload = 0;    // its UDP payload size
+    bool edns = false;               // an OPT record was present (RFC 6891)
+    std::uint16_t edns_payload = 0;  // its UDP payload size
 };
 
 class FakeDns {

@@ -31,32 +31,22 @@ constexpr std::size_t k_chunk_size = 4 * 1024;
 
 int openssl_version(TlsVersion version) {
     switch (version) {
-    case TlsVersion::tls1_0:
-        return TLS1_VERSION;
-    case TlsVersion::tls1_1:
-        return TLS1_1_VERSION;
-    case TlsVersion::tls1_2:
-        return TLS1_2_VERSION;
-    case TlsVersion::tls1_3:
-        break;
+        case TlsVersion::tls1_0: return TLS1_VERSION;
+        case TlsVersion::tls1_1: return TLS1_1_VERSION;
+        case TlsVersion::tls1_2: return TLS1_2_VERSION;
+        case TlsVersion::tls1_3: break;
     }
     return TLS1_3_VERSION;
 }
 
 std::string reason_phrase(int status) {
     switch (status) {
-    case 200:
-        return "OK";
-    case 301:
-        return "Moved Permanently";
-    case 302:
-        return "Found";
-    case 404:
-        return "Not Found";
-    case 500:
-        return "Internal Server Error";
-    default:
-        return "Status";
+        case 200: return "OK";
+        case 301: return "Moved Permanently";
+        case 302: return "Found";
+        case 404: return "Not Found";
+        case 500: return "Internal Server Error";
+        default: return "Status";
     }
 }
 
@@ -104,8 +94,7 @@ std::string response_body(const HttpsResponse& response) {
 
 // Shared by the acceptor and every connection; alive while any of them is.
 struct State {
-    explicit State(FakeHttpsOptions options_in)
-        : options(std::move(options_in)), tls(ssl::context::tls_server) {}
+    explicit State(FakeHttpsOptions options_in) : options(std::move(options_in)), tls(ssl::context::tls_server) {}
     FakeHttpsOptions options;
     ssl::context tls;
     mutable std::mutex mutex;

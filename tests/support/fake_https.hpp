@@ -18,9 +18,9 @@ struct HttpsResponse {
     int status = 200;
     std::string content_type = "text/plain";  // empty = no Content-Type header
     std::string body;
-    std::string location;            // Location header when not empty (for 3xx)
-    bool chunked = false;            // Transfer-Encoding: chunked, the body in chunks of up to 4 KiB
-    bool end_chunked = true;         // false: the last chunk is never sent (a body that never ends)
+    std::string location;               // Location header when not empty (for 3xx)
+    bool chunked = false;               // Transfer-Encoding: chunked, the body in chunks of up to 4 KiB
+    bool end_chunked = true;            // false: the last chunk is never sent (a body that never ends)
     std::chrono::milliseconds drip{0};  // > 0: the whole response, one byte per interval
     bool stall_after_headers = false;   // send the header, then nothing until the client gives up
 };
@@ -32,10 +32,10 @@ struct FakeHttpsOptions {
     std::filesystem::path key_file;
     TlsVersion min_version = TlsVersion::tls1_0;
     TlsVersion max_version = TlsVersion::tls1_3;
-    std::string ciphers = "DEFAULT:@SECLEVEL=0";  // TLS 1.0-1.2 suites (OpenSSL cipher list)
+    std::string ciphers = "DEFAULT:@SECLEVEL=0";     // TLS 1.0-1.2 suites (OpenSSL cipher list)
     std::map<std::string, HttpsResponse> responses;  // by request target, e.g. "/.well-known/mta-sts.txt"
     std::optional<HttpsResponse> fallback;           // any other target; none = 404
-    bool silent = false;  // accept connections, never answer (the TLS handshake stalls)
+    bool silent = false;                             // accept connections, never answer (the TLS handshake stalls)
 };
 
 class FakeHttps {

@@ -22,7 +22,6 @@
 //   "x" instead of body), "location": "...", "chunked": false, "end_chunked": true, "drip_ms": 0,
 //   "stall_after_headers": false }
 
-
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -35,9 +34,9 @@
 
 namespace {
 
+using nlohmann::json;
 using relaymetry::test::HttpsResponse;
 using relaymetry::test::TlsVersion;
-using nlohmann::json;
 
 TlsVersion parse_version(const std::string& text) {
     if (text == "1.0") {

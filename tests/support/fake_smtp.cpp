@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include <openssl/ssl.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -19,7 +20,6 @@
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <openssl/ssl.h>
 
 namespace relaymetry::test {
 
@@ -144,8 +144,8 @@ asio::awaitable<DialogueEnd> converse(Server* impl, Stream& stream, bool tls_act
     std::string buffer;
     for (;;) {
         boost::system::error_code error;
-        const auto n = co_await asio::async_read_until(stream, asio::dynamic_buffer(buffer, k_max_command_line),
-                                                       "\n", asio::redirect_error(asio::use_awaitable, error));
+        const auto n = co_await asio::async_read_until(stream, asio::dynamic_buffer(buffer, k_max_command_line), "\n",
+                                                       asio::redirect_error(asio::use_awaitable, error));
         if (error) {
             co_return DialogueEnd::closed;
         }
@@ -156,7 +156,8 @@ asio::awaitable<DialogueEnd> converse(Server* impl, Stream& stream, bool tls_act
         }
         impl->record(line);
         std::string verb = line.substr(0, line.find(' '));
-        std::transform(verb.begin(), verb.end(), verb.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+        std::transform(verb.begin(), verb.end(), verb.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
         const auto argument = line.size() > verb.size() ? line.substr(verb.size() + 1) : std::string();
         if (verb == "EHLO") {
             if (config.behaviour == SmtpBehaviour::endless_reply) {

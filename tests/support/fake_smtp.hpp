@@ -43,7 +43,7 @@ struct FakeSmtpConfig {
     std::chrono::milliseconds drip_interval{50};
     int tls_min_version = 0;
     int tls_max_version = 0;
-    bool tls_seclevel0 = false;  // "DEFAULT:@SECLEVEL=0", needed to serve TLS 1.0/1.1 at all
+    bool tls_seclevel0 = false;       // "DEFAULT:@SECLEVEL=0", needed to serve TLS 1.0/1.1 at all
     std::filesystem::path cert_file;  // PEM chain (leaf first)
     std::filesystem::path key_file;
     bool listen_v6 = true;  // also ::1, on the same port; false: [::1]:port refuses connections
@@ -52,7 +52,7 @@ struct FakeSmtpConfig {
 class FakeSmtp {
 public:
     explicit FakeSmtp(FakeSmtpConfig config);  // listening when the constructor returns
-    ~FakeSmtp();                                // stops the thread, closes everything
+    ~FakeSmtp();                               // stops the thread, closes everything
     FakeSmtp(const FakeSmtp&) = delete;
     FakeSmtp& operator=(const FakeSmtp&) = delete;
 

@@ -23,17 +23,16 @@
 //   "record": "commands.txt"
 // }
 
-
 #include <fstream>
 #include <iostream>
 #include <optional>
 #include <stdexcept>
 
-#include <nlohmann/json.hpp>
 #include <openssl/ssl.h>
+#include <nlohmann/json.hpp>
 
-#include "support/fake_smtp.hpp"
 #include "support/fake_program.hpp"
+#include "support/fake_smtp.hpp"
 #include "support/test_pki.hpp"
 
 namespace {
@@ -130,7 +129,8 @@ int main(int argc, char** argv) {
             config.key_file = scenario.value("key", std::string());
         } else {
             pki.emplace();
-            const auto issued = pki->issue(relaymetry::test::leaf_spec_from_json(scenario.value("leaf", json::object())));
+            const auto issued =
+                pki->issue(relaymetry::test::leaf_spec_from_json(scenario.value("leaf", json::object())));
             config.cert_file = issued.chain_file;
             config.key_file = issued.key_file;
         }

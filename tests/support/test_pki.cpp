@@ -49,15 +49,9 @@ constexpr long k_seconds_per_day = 24 * 60 * 60;
 PkeyPtr generate(KeyKind kind) {
     EVP_PKEY* key = nullptr;
     switch (kind) {
-    case KeyKind::rsa2048:
-        key = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048));
-        break;
-    case KeyKind::rsa1024:
-        key = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(1024));
-        break;
-    case KeyKind::ec_p256:
-        key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
-        break;
+        case KeyKind::rsa2048: key = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048)); break;
+        case KeyKind::rsa1024: key = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(1024)); break;
+        case KeyKind::ec_p256: key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"); break;
     }
     if (key == nullptr) {
         fail("key generation failed");
@@ -277,17 +271,15 @@ IssuedCertificate TestPki::issue(const LeafSpec& spec) {
     leaf.key = key_cache().leaf(spec.key);
     leaf.digest = spec.digest == Digest::sha1 ? EVP_sha1() : EVP_sha256();
     switch (spec.issuer) {
-    case Issuer::intermediate:
-        leaf.issuer = m_impl->intermediate.get();
-        leaf.issuer_key = key_cache().intermediate();
-        break;
-    case Issuer::root:
-        leaf.issuer = m_impl->root.get();
-        leaf.issuer_key = m_impl->root_key.get();
-        break;
-    case Issuer::self:
-        leaf.issuer_key = leaf.key;
-        break;
+        case Issuer::intermediate:
+            leaf.issuer = m_impl->intermediate.get();
+            leaf.issuer_key = key_cache().intermediate();
+            break;
+        case Issuer::root:
+            leaf.issuer = m_impl->root.get();
+            leaf.issuer_key = m_impl->root_key.get();
+            break;
+        case Issuer::self: leaf.issuer_key = leaf.key; break;
     }
     X509Ptr cert = make_certificate(leaf);
 

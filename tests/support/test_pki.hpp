@@ -21,7 +21,7 @@ struct LeafSpec {
     KeyKind key = KeyKind::rsa2048;
     Digest digest = Digest::sha256;
     Issuer issuer = Issuer::intermediate;
-    bool send_intermediate = true;       // false = the server omits the intermediate
+    bool send_intermediate = true;  // false = the server omits the intermediate
 };
 
 struct IssuedCertificate {

@@ -45,9 +45,9 @@ struct LookupResult {
     std::string name;
     RecordType type = RecordType::a;
     LookupStatus status = LookupStatus::timeout;
-    std::string error;                  // plain English when status is not answer/nxdomain/nodata
-    std::vector<std::string> addresses; // A / AAAA, textual
-    std::vector<std::string> txt;       // one string per TXT record, character-strings concatenated
+    std::string error;                   // plain English when status is not answer/nxdomain/nodata
+    std::vector<std::string> addresses;  // A / AAAA, textual
+    std::vector<std::string> txt;        // one string per TXT record, character-strings concatenated
     std::vector<SrvRecord> srv;
     std::vector<MxRecord> mx;
 };

@@ -33,15 +33,15 @@ struct HostAddresses {
 // ---- certificates and TLS -------------------------------------------------------------------
 
 struct CertificateInfo {
-    std::string subject;    // RFC 2253 form, e.g. "CN=mail.example.com,O=Example"
+    std::string subject;  // RFC 2253 form, e.g. "CN=mail.example.com,O=Example"
     std::string issuer;
     std::vector<std::string> san;  // DNS names and IP addresses of the subjectAltName
     std::int64_t not_before = 0;   // seconds since the Unix epoch, UTC
     std::int64_t not_after = 0;
-    std::string key_type;          // "RSA", "EC", "Ed25519", "DSA", ...
-    int key_bits = 0;              // RSA modulus / EC field size
-    std::string key;               // display form: "RSA-2048", "EC-P256", "Ed25519"
-    std::string signature;         // "sha256WithRSAEncryption"
+    std::string key_type;   // "RSA", "EC", "Ed25519", "DSA", ...
+    int key_bits = 0;       // RSA modulus / EC field size
+    std::string key;        // display form: "RSA-2048", "EC-P256", "Ed25519"
+    std::string signature;  // "sha256WithRSAEncryption"
     bool self_signed = false;
 };
 
@@ -59,9 +59,9 @@ struct CertificateFacts {
 };
 
 struct TlsFacts {
-    std::string version;       // "TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1"
-    std::string cipher;        // OpenSSL's name, as `openssl s_client` shows it
-    std::string cipher_iana;   // RFC name, e.g. "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"
+    std::string version;      // "TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1"
+    std::string cipher;       // OpenSSL's name, as `openssl s_client` shows it
+    std::string cipher_iana;  // RFC name, e.g. "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"
     bool forward_secrecy = true;
     std::optional<std::string> weak_cipher_reason;  // "no forward secrecy", "RC4", "3DES", ...
     // The session a modern client (TLS 1.2-1.3) could not establish; version/cipher then come from
@@ -82,14 +82,22 @@ std::string_view to_string(Security security);
 
 // One vocabulary for every probe of one address.
 enum class ProbeStatus {
-    ok, refused, timeout, unreachable, no_starttls, starttls_rejected, tls_failed, protocol_error, inconclusive
+    ok,
+    refused,
+    timeout,
+    unreachable,
+    no_starttls,
+    starttls_rejected,
+    tls_failed,
+    protocol_error,
+    inconclusive
 };
 std::string_view to_string(ProbeStatus status);
 
 struct SmtpFacts {
-    std::string banner;                      // the 220 reply text, lines joined by '\n'
-    std::vector<std::string> ehlo;           // EHLO keywords/lines before TLS (or after TLS on 465)
-    std::vector<std::string> ehlo_after_tls; // 587: EHLO lines after STARTTLS
+    std::string banner;                       // the 220 reply text, lines joined by '\n'
+    std::vector<std::string> ehlo;            // EHLO keywords/lines before TLS (or after TLS on 465)
+    std::vector<std::string> ehlo_after_tls;  // 587: EHLO lines after STARTTLS
     bool starttls_offered = false;
     std::vector<std::string> auth_before_tls;  // AUTH mechanisms offered in cleartext (587)
     bool plaintext_on_implicit_port = false;   // 465 answered "220 ..." in plaintext
@@ -146,7 +154,16 @@ struct MtaStsTxtFacts {
     MtaStsTxtParse parse;              // of the single v=STSv1 record, when there is exactly one
 };
 
-enum class PolicyFetchStatus { fetched, not_fetched, http_error, redirect, tls_failed, too_large, invalid, unreachable };
+enum class PolicyFetchStatus {
+    fetched,
+    not_fetched,
+    http_error,
+    redirect,
+    tls_failed,
+    too_large,
+    invalid,
+    unreachable
+};
 std::string_view to_string(PolicyFetchStatus status);
 
 struct MtaStsPolicyFacts {
@@ -163,9 +180,9 @@ struct MtaStsPolicyFacts {
 };
 
 struct MtaStsFacts {
-    std::optional<MtaStsTxtFacts> txt;        // absent in `lint mta-sts-policy`
-    std::optional<MtaStsPolicyFacts> policy;  // absent in `lint mta-sts-txt`
-    std::vector<MxCoverage> mx_coverage;      // one per MX host, when there are a policy and MX records
+    std::optional<MtaStsTxtFacts> txt;            // absent in `lint mta-sts-policy`
+    std::optional<MtaStsPolicyFacts> policy;      // absent in `lint mta-sts-txt`
+    std::vector<MxCoverage> mx_coverage;          // one per MX host, when there are a policy and MX records
     std::vector<std::string> unused_mx_patterns;  // policy patterns that match none of those MX hosts
     std::vector<LookupFailure> lookup_failures;
 };

@@ -15,12 +15,12 @@ std::string_view to_string(Severity severity);
 std::optional<Severity> parse_severity(std::string_view text);
 
 struct Finding {
-    std::string id;        // rule ID, e.g. "cert.expired"
+    std::string id;  // rule ID, e.g. "cert.expired"
     Severity severity = Severity::error;
-    std::string target;    // "host:port [address]", "mta-sts.<domain>", a record name, or the domain
-    std::string message;   // plain English: what is wrong
-    std::string fix;       // plain English: what to do
-    std::string reference; // e.g. "RFC 8461 §3.3"
+    std::string target;     // "host:port [address]", "mta-sts.<domain>", a record name, or the domain
+    std::string message;    // plain English: what is wrong
+    std::string fix;        // plain English: what to do
+    std::string reference;  // e.g. "RFC 8461 §3.3"
 };
 
 using Findings = std::vector<Finding>;

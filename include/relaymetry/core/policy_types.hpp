@@ -27,7 +27,7 @@ struct RuaUri {
 
 // RFC 8460 §3: "v=TLSRPTv1; rua=..." at _smtp._tls.<domain>.
 struct TlsRptParse {
-    bool valid = false;                   // syntax valid (rua URIs may still be unusable)
+    bool valid = false;  // syntax valid (rua URIs may still be unusable)
     std::vector<RuaUri> rua;
     std::vector<std::string> extensions;
     std::vector<std::string> errors;
@@ -42,11 +42,11 @@ struct MtaStsPolicyParse {
     std::optional<std::string> version;
     std::optional<StsMode> mode;
     std::optional<std::uint32_t> max_age;
-    std::vector<std::string> mx;                 // patterns in file order
-    std::vector<std::string> errors;             // plain English; non-empty means not valid
-    std::vector<std::string> duplicate_fields;   // non-mx field names seen more than once
-    std::vector<std::string> extension_fields;   // unknown field names (tolerated)
-    bool lf_line_endings = false;                // at least one line ends in a bare LF
+    std::vector<std::string> mx;                // patterns in file order
+    std::vector<std::string> errors;            // plain English; non-empty means not valid
+    std::vector<std::string> duplicate_fields;  // non-mx field names seen more than once
+    std::vector<std::string> extension_fields;  // unknown field names (tolerated)
+    bool lf_line_endings = false;               // at least one line ends in a bare LF
 };
 
 // RFC 8461 §4.1: whether one MX host is matched by a policy's mx patterns.

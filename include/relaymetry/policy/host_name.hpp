@@ -9,8 +9,8 @@
 
 namespace relaymetry::policy {
 
-inline constexpr std::size_t k_max_label_length = 63;   // RFC 1035 §2.3.4
-inline constexpr std::size_t k_max_name_length = 253;   // RFC 1035 §2.3.4 (255 octets on the wire)
+inline constexpr std::size_t k_max_label_length = 63;  // RFC 1035 §2.3.4
+inline constexpr std::size_t k_max_name_length = 253;  // RFC 1035 §2.3.4 (255 octets on the wire)
 
 // Checks an ASCII host name (no trailing dot) against RFC 5321 §4.1.2 `Domain`
 // (sub-domain *("." sub-domain); sub-domain = Let-dig [Ldh-str]) and the RFC 1035 length limits, and

@@ -21,6 +21,6 @@ CertificateInfo describe_certificate(X509* cert);
 // `trust`: chain_valid/verify_error at k_client_auth_level with time and host checks, trust_error
 // ignoring time, host and key/digest strength, and name_match (SAN, or CN when there is no DNS SAN).
 // `host` may be a DNS name or an IP literal.
-CertificateFacts judge_certificate(X509* leaf, STACK_OF(X509)* sent, X509_STORE* trust, const std::string& host);
+CertificateFacts judge_certificate(X509* leaf, STACK_OF(X509) * sent, X509_STORE* trust, const std::string& host);
 
 }  // namespace relaymetry::probe

@@ -15,9 +15,9 @@
 namespace relaymetry::probe {
 
 struct ConnectToRule {
-    std::string host;          // lower-case; empty = any host
-    std::uint16_t port = 0;    // 0 = any port
-    std::string address;       // IP literal without brackets
+    std::string host;                // lower-case; empty = any host
+    std::uint16_t port = 0;          // 0 = any port
+    std::string address;             // IP literal without brackets
     std::uint16_t address_port = 0;  // 0 = keep the original port
 };
 

@@ -24,6 +24,7 @@ struct FetchOptions {
 // Fetches the policy from the addresses of `host` (tried in order until one answers; redirects are
 // never followed). Fills url, status, error, http_status, content_type, location, body, tls and
 // resolution; `parse` is left for the policy parser. Never throws for network trouble.
-boost::asio::awaitable<MtaStsPolicyFacts> fetch_policy(std::string host, HostAddresses resolution, FetchOptions options);
+boost::asio::awaitable<MtaStsPolicyFacts> fetch_policy(std::string host, HostAddresses resolution,
+                                                       FetchOptions options);
 
 }  // namespace relaymetry::probe

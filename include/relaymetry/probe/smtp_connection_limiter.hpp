@@ -48,7 +48,8 @@ public:
 
     // Waits, first come first served, until a connection to `key` may be opened. Empty when
     // `deadline` passes first.
-    boost::asio::awaitable<std::optional<Slot>> acquire(std::string key, std::chrono::steady_clock::time_point deadline);
+    boost::asio::awaitable<std::optional<Slot>> acquire(std::string key,
+                                                        std::chrono::steady_clock::time_point deadline);
 
     // Connections to `key` open right now, and waiting for a place.
     std::size_t active(const std::string& key) const;

@@ -41,8 +41,8 @@ int elapsed_ms(std::chrono::steady_clock::time_point start);
 // 554 "no service for you") turns the probe away: ProbeFailure(inconclusive).
 // `arm` is called before each network step (it sets the stream's deadline); `step` tracks progress.
 template <typename Stream, typename Arm>
-boost::asio::awaitable<void> read_banner(SmtpChannel<Stream>& channel, Arm& arm, SmtpFacts& facts,
-                                         StepTimings& timings, Step& step) {
+boost::asio::awaitable<void> read_banner(SmtpChannel<Stream>& channel, Arm& arm, SmtpFacts& facts, StepTimings& timings,
+                                         Step& step) {
     step = Step::banner;
     arm();
     const auto start = std::chrono::steady_clock::now();

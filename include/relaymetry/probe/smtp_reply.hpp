@@ -28,8 +28,8 @@ inline constexpr std::size_t k_max_reply_lines = 64;
 inline constexpr std::size_t k_max_session_bytes = 256 * 1024;
 
 struct SmtpReply {
-    int code = 0;                     // e.g. 250
-    std::vector<std::string> lines;   // the text of each line, code and separator removed
+    int code = 0;                    // e.g. 250
+    std::vector<std::string> lines;  // the text of each line, code and separator removed
 
     // The text of all lines joined by '\n'.
     std::string text() const;
@@ -127,22 +127,20 @@ private:
                 throw ProbeFailure(ProbeStatus::protocol_error, too_long());
             }
             if (m_total >= k_max_session_bytes) {
-                throw ProbeFailure(ProbeStatus::protocol_error,
-                                   "the server sent more than " + std::to_string(k_max_session_bytes) +
-                                       " bytes in one session");
+                throw ProbeFailure(
+                    ProbeStatus::protocol_error,
+                    "the server sent more than " + std::to_string(k_max_session_bytes) + " bytes in one session");
             }
             char chunk[2048];
             const auto room = std::min(sizeof chunk, k_max_session_bytes - m_total);
-            const auto n = co_await m_stream.async_read_some(boost::asio::buffer(chunk, room),
-                                                             boost::asio::use_awaitable);
+            const auto n =
+                co_await m_stream.async_read_some(boost::asio::buffer(chunk, room), boost::asio::use_awaitable);
             m_total += n;
             m_buffer.append(chunk, n);
         }
     }
 
-    static std::string too_long() {
-        return "reply line longer than " + std::to_string(k_max_reply_line) + " bytes";
-    }
+    static std::string too_long() { return "reply line longer than " + std::to_string(k_max_reply_line) + " bytes"; }
 
     Stream& m_stream;
     std::string m_buffer;

@@ -5,8 +5,8 @@
 #include <optional>
 #include <string>
 
-#include <boost/asio/ssl/context.hpp>
 #include <openssl/ssl.h>
+#include <boost/asio/ssl/context.hpp>
 
 #include "relaymetry/core/facts.hpp"
 

@@ -26,12 +26,18 @@ TEST_CASE("domains are trimmed, lower-cased and lose one trailing dot", "[domain
 }
 
 TEST_CASE("internationalized names become A-labels", "[domain-input]") {
-    CHECK(normalize_domain("b\xC3\xBC" "cher.example").value() == "xn--bcher-kva.example");
-    CHECK(normalize_domain("B\xC3\x9C" "CHER.example").value() == "xn--bcher-kva.example");
+    CHECK(normalize_domain("b\xC3\xBC"
+                           "cher.example")
+              .value() == "xn--bcher-kva.example");
+    CHECK(normalize_domain("B\xC3\x9C"
+                           "CHER.example")
+              .value() == "xn--bcher-kva.example");
     // Non-transitional (IDNA 2008): sharp s stays, it is not mapped to "ss".
     CHECK(normalize_domain("fa\xC3\x9F.de").value() == "xn--fa-hia.de");
     // NFC input: u + combining diaeresis is the same name as the precomposed form.
-    CHECK(normalize_domain("bu\xCC\x88" "cher.example").value() == "xn--bcher-kva.example");
+    CHECK(normalize_domain("bu\xCC\x88"
+                           "cher.example")
+              .value() == "xn--bcher-kva.example");
     CHECK(rejection("\xFF\xFE.example").find("not a valid internationalized domain name") != std::string::npos);
 }
 

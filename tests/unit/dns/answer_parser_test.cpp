@@ -6,8 +6,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "support/fake_dns.hpp"
 #include "relaymetry/dns/answer_parser.hpp"
+#include "support/fake_dns.hpp"
 
 using relaymetry::LookupResult;
 using relaymetry::LookupStatus;
@@ -32,9 +32,9 @@ LookupResult parse(const std::string& message, const std::string& name, RecordTy
 }  // namespace
 
 TEST_CASE("A and AAAA answers keep every address in answer order") {
-    auto a = build_dns_response("mail.example.com", test::k_type_a,
-                                {FakeRecord::a("mail.example.com", "192.0.2.10"),
-                                 FakeRecord::a("mail.example.com", "192.0.2.11")});
+    auto a = build_dns_response(
+        "mail.example.com", test::k_type_a,
+        {FakeRecord::a("mail.example.com", "192.0.2.10"), FakeRecord::a("mail.example.com", "192.0.2.11")});
     auto result = parse(a, "mail.example.com", RecordType::a);
     CHECK(result.status == LookupStatus::answer);
     CHECK(result.name == "mail.example.com");
@@ -42,9 +42,9 @@ TEST_CASE("A and AAAA answers keep every address in answer order") {
     CHECK(result.addresses == std::vector<std::string>{"192.0.2.10", "192.0.2.11"});
     CHECK(result.error.empty());
 
-    auto aaaa = build_dns_response("mail.example.com", test::k_type_aaaa,
-                                   {FakeRecord::aaaa("mail.example.com", "2001:db8::25"),
-                                    FakeRecord::aaaa("mail.example.com", "::1")});
+    auto aaaa = build_dns_response(
+        "mail.example.com", test::k_type_aaaa,
+        {FakeRecord::aaaa("mail.example.com", "2001:db8::25"), FakeRecord::aaaa("mail.example.com", "::1")});
     result = parse(aaaa, "mail.example.com", RecordType::aaaa);
     CHECK(result.status == LookupStatus::answer);
     CHECK(result.addresses == std::vector<std::string>{"2001:db8::25", "::1"});
@@ -55,8 +55,8 @@ TEST_CASE("addresses are capped per family") {
     for (int i = 1; i <= 12; ++i) {
         records.push_back(FakeRecord::a("big.example.com", "192.0.2." + std::to_string(i)));
     }
-    auto result = parse(build_dns_response("big.example.com", test::k_type_a, records), "big.example.com",
-                        RecordType::a);
+    auto result =
+        parse(build_dns_response("big.example.com", test::k_type_a, records), "big.example.com", RecordType::a);
     CHECK(result.status == LookupStatus::answer);
     REQUIRE(result.addresses.size() == k_max_addresses_per_family);
     CHECK(result.addresses.front() == "192.0.2.1");
@@ -64,9 +64,9 @@ TEST_CASE("addresses are capped per family") {
 }
 
 TEST_CASE("an address answer reached through a CNAME is followed; a bare CNAME is nodata") {
-    auto chained = build_dns_response("www.example.com", test::k_type_a,
-                                      {FakeRecord::cname("www.example.com", "host.example.com"),
-                                       FakeRecord::a("host.example.com", "192.0.2.7")});
+    auto chained = build_dns_response(
+        "www.example.com", test::k_type_a,
+        {FakeRecord::cname("www.example.com", "host.example.com"), FakeRecord::a("host.example.com", "192.0.2.7")});
     auto result = parse(chained, "www.example.com", RecordType::a);
     CHECK(result.status == LookupStatus::answer);
     CHECK(result.addresses == std::vector<std::string>{"192.0.2.7"});
@@ -85,9 +85,9 @@ TEST_CASE("records of another type than asked are nodata") {
 }
 
 TEST_CASE("MX records, null MX host as '.'") {
-    auto message = build_dns_response("example.com", test::k_type_mx,
-                                      {FakeRecord::mx("example.com", 20, "mx2.example.com."),
-                                       FakeRecord::mx("example.com", 10, "mx1.example.com")});
+    auto message = build_dns_response(
+        "example.com", test::k_type_mx,
+        {FakeRecord::mx("example.com", 20, "mx2.example.com."), FakeRecord::mx("example.com", 10, "mx1.example.com")});
     auto result = parse(message, "example.com", RecordType::mx);
     CHECK(result.status == LookupStatus::answer);
     REQUIRE(result.mx.size() == 2);
@@ -106,9 +106,9 @@ TEST_CASE("MX records, null MX host as '.'") {
 
 TEST_CASE("SRV records keep every field; target '.' stays '.'") {
     const std::string name = "_submissions._tcp.example.com";
-    auto message = build_dns_response(name, test::k_type_srv,
-                                      {FakeRecord::srv(name, 5, 10, 2465, "mail.example.com"),
-                                       FakeRecord::srv(name, 0, 0, 0, ".")});
+    auto message = build_dns_response(
+        name, test::k_type_srv,
+        {FakeRecord::srv(name, 5, 10, 2465, "mail.example.com"), FakeRecord::srv(name, 0, 0, 0, ".")});
     auto result = parse(message, name, RecordType::srv);
     CHECK(result.status == LookupStatus::answer);
     REQUIRE(result.srv.size() == 2);
@@ -122,11 +122,10 @@ TEST_CASE("SRV records keep every field; target '.' stays '.'") {
 TEST_CASE("TXT: character-strings of one record are concatenated, records stay apart") {
     const std::string name = "_mta-sts.example.com";
     const std::string long_text(300, 'x');  // the builder splits it into 255 + 45
-    auto message = build_dns_response(name, test::k_type_txt,
-                                      {FakeRecord::txt(name, {"v=STSv1; ", "id=20261128"}),
-                                       FakeRecord::txt(name, {long_text}),
-                                       FakeRecord::txt(name, {std::string("a\0b", 3)}),
-                                       FakeRecord::txt(name, {""})});
+    auto message =
+        build_dns_response(name, test::k_type_txt,
+                           {FakeRecord::txt(name, {"v=STSv1; ", "id=20261128"}), FakeRecord::txt(name, {long_text}),
+                            FakeRecord::txt(name, {std::string("a\0b", 3)}), FakeRecord::txt(name, {""})});
     auto result = parse(message, name, RecordType::txt);
     CHECK(result.status == LookupStatus::answer);
     REQUIRE(result.txt.size() == 4);
@@ -190,9 +189,8 @@ TEST_CASE("random bytes and corrupted answers never crash the parser") {
     std::mt19937 random(1128);
     std::uniform_int_distribution<int> byte(0, 255);
     const std::string name = "_mta-sts.example.com";
-    const auto valid = build_dns_response(name, test::k_type_txt,
-                                          {FakeRecord::txt(name, {"v=STSv1; ", "id=1"}),
-                                           FakeRecord::txt(name, {"second"})});
+    const auto valid = build_dns_response(
+        name, test::k_type_txt, {FakeRecord::txt(name, {"v=STSv1; ", "id=1"}), FakeRecord::txt(name, {"second"})});
     std::size_t answers = 0;
     for (int round = 0; round < 3000; ++round) {
         std::string message;

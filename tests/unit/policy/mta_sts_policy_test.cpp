@@ -25,8 +25,8 @@ std::string policy_with(std::string_view extra = {}) {
 
 // A policy whose max_age line is `max_age: <value>`.
 MtaStsPolicyParse with_max_age(std::string_view value) {
-    return parse_mta_sts_policy("version: STSv1\r\nmode: enforce\r\nmx: mx.example.com\r\nmax_age: " +
-                                std::string(value) + "\r\n");
+    return parse_mta_sts_policy(
+        "version: STSv1\r\nmode: enforce\r\nmx: mx.example.com\r\nmax_age: " + std::string(value) + "\r\n");
 }
 
 // A policy whose only mx line is `mx: <pattern>`.
@@ -195,8 +195,7 @@ TEST_CASE("mx is required unless mode is none", "[mta-sts-policy]") {
         CHECK(has_error(parse, "there is no mx field; mode enforce needs"));
     }
     SECTION("testing without mx") {
-        CHECK(has_error(parse_mta_sts_policy("version: STSv1\nmode: testing\nmax_age: 86400\n"),
-                        "mode testing needs"));
+        CHECK(has_error(parse_mta_sts_policy("version: STSv1\nmode: testing\nmax_age: 86400\n"), "mode testing needs"));
     }
 }
 
@@ -224,7 +223,9 @@ TEST_CASE("mx patterns: a host name, or '*.' and a host name", "[mta-sts-policy]
     CHECK(has_error(with_mx("-mail.example.com"), "starts with a hyphen"));
     CHECK(has_error(with_mx("mail-.example.com"), "ends with a hyphen"));
     CHECK(has_error(with_mx(std::string(64, 'a') + ".example.com"), "is 64 characters; at most 63"));
-    CHECK(has_error(with_mx("b\xC3\xBC" "cher.example"), "A-label"));
+    CHECK(has_error(with_mx("b\xC3\xBC"
+                            "cher.example"),
+                    "A-label"));
     CHECK(has_error(with_mx("mail.example.com extra"), "contains ' '"));
     CHECK(has_error(with_mx(""), "mx has no value"));
 }

@@ -31,8 +31,8 @@ TEST_CASE("the RFC 8461 example record is valid", "[mta-sts-txt]") {
 }
 
 TEST_CASE("field delimiters allow whitespace on both sides of ';'", "[mta-sts-txt]") {
-    for (const char* record : {"v=STSv1;id=abc", "v=STSv1 ; id=abc", "v=STSv1;\tid=abc ;", "v=STSv1; id=abc; ",
-                               "v=STSv1  ;  id=abc  ;  "}) {
+    for (const char* record :
+         {"v=STSv1;id=abc", "v=STSv1 ; id=abc", "v=STSv1;\tid=abc ;", "v=STSv1; id=abc; ", "v=STSv1  ;  id=abc  ;  "}) {
         INFO(record);
         const auto parse = parse_mta_sts_txt(record);
         CHECK(parse.valid);
@@ -195,8 +195,8 @@ TEST_CASE("the RRset as a sender sees it", "[mta-sts-txt]") {
         CHECK(mta_sts_txt_facts(LookupStatus::answer, {}).status == TxtStatus::not_published);
     }
     SECTION("lookup failures") {
-        for (auto status : {LookupStatus::servfail, LookupStatus::refused, LookupStatus::timeout,
-                            LookupStatus::malformed}) {
+        for (auto status :
+             {LookupStatus::servfail, LookupStatus::refused, LookupStatus::timeout, LookupStatus::malformed}) {
             CHECK(mta_sts_txt_facts(status, {}).status == TxtStatus::lookup_failed);
         }
     }

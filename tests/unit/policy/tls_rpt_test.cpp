@@ -58,7 +58,7 @@ TEST_CASE("each rua URI is checked", "[tls-rpt]") {
         REQUIRE(parse.rua.size() == 1);
         return parse.rua[0];
     };
-    CHECK(single("MAILTO:tls@example.com").valid);  // schemes are case-insensitive (RFC 3986 §3.1)
+    CHECK(single("MAILTO:tls@example.com").valid);    // schemes are case-insensitive (RFC 3986 §3.1)
     CHECK(single("mailto:tls%40example.com").valid);  // percent-decoded (RFC 6068)
     CHECK(single("mailto:tls@example.com?subject=tlsrpt").valid);
     CHECK(single("mailto:%22odd.%40name%22@example.com").valid);  // a quoted local part

@@ -79,8 +79,8 @@ TEST_CASE("a waiter whose deadline passes gives up and leaves the queue", "[limi
     Log log;
     std::vector<asio::awaitable<bool>> tasks;
     tasks.push_back(hold(limiter, "192.0.2.1", later, std::chrono::milliseconds(20), &log, "first"));
-    tasks.push_back(hold(limiter, "192.0.2.1", Clock::now() - std::chrono::seconds(1), std::chrono::milliseconds(0),
-                         &log, "late"));
+    tasks.push_back(
+        hold(limiter, "192.0.2.1", Clock::now() - std::chrono::seconds(1), std::chrono::milliseconds(0), &log, "late"));
     tasks.push_back(hold(limiter, "192.0.2.1", later, std::chrono::milliseconds(0), &log, "patient"));
     CHECK(run(std::move(tasks)) == std::vector<bool>{true, false, true});
     CHECK(position(log, "late gave up") < position(log, "first out"));

@@ -93,8 +93,7 @@ asio::awaitable<PreludeResult> run_prelude(TestStream* stream) {
 
 // A connected pair: the probe's end, with the server's script already waiting in it.
 struct Peer {
-    explicit Peer(asio::io_context& io, const std::string& script, bool close_after = true)
-        : client(io), server(io) {
+    explicit Peer(asio::io_context& io, const std::string& script, bool close_after = true) : client(io), server(io) {
         client.connect(server);
         client.append(script);
         if (close_after) {
@@ -178,8 +177,8 @@ TEST_CASE("the assembler joins continuation lines and checks codes and length", 
 }
 
 TEST_CASE("EHLO keywords: STARTTLS and AUTH mechanisms", "[smtp]") {
-    SmtpReply reply{250, {"mail.example.test greets you", "PIPELINING", "auth plain LOGIN", "AUTH=LOGIN CRAM-MD5",
-                          "starttls"}};
+    SmtpReply reply{
+        250, {"mail.example.test greets you", "PIPELINING", "auth plain LOGIN", "AUTH=LOGIN CRAM-MD5", "starttls"}};
     const auto keywords = ehlo_keywords(reply);
     REQUIRE(keywords.size() == 4);
     CHECK(keywords[0] == "PIPELINING");

@@ -1,17 +1,17 @@
 // probe_endpoint against the scripted submission server on loopback: every mode the fake has,
 // with the status and facts the contract promises for it.
 #include <algorithm>
-#include <thread>
 #include <chrono>
 #include <exception>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include <openssl/ssl.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
-#include <openssl/ssl.h>
 
 #include "relaymetry/probe/submission_probe.hpp"
 #include "support/fake_smtp.hpp"
@@ -232,8 +232,9 @@ TEST_CASE("servers that turn the probe away are inconclusive", "[submission]") {
         FakeSmtp fake(config(SmtpMode::starttls, SmtpBehaviour::busy));
         const auto probe = run_one(fake, Security::starttls);
         CHECK(probe.status == ProbeStatus::inconclusive);
-        CHECK(probe.error == "the server turned the probe away with 421 4.7.0 fake.test Too many connections, "
-                             "try again later");
+        CHECK(probe.error ==
+              "the server turned the probe away with 421 4.7.0 fake.test Too many connections, "
+              "try again later");
         CHECK(fake.commands().empty());
     }
     SECTION("close right after the banner") {

@@ -121,8 +121,8 @@ TEST_CASE("a valid chain: TLS 1.3, every certificate fact filled") {
     CHECK(cert.leaf.issuer.find("CN=Relaymetry Test Intermediate") == 0);
     CHECK(cert.leaf.san == std::vector<std::string>{"mail.example.test"});
     CHECK(cert.leaf.not_after - cert.leaf.not_before == 91 * 24 * 3600);
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch()).count();
+    const auto now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     CHECK(cert.leaf.not_before < now);
     CHECK(cert.leaf.not_after > now);
     CHECK(cert.leaf.key_type == "RSA");

@@ -5,15 +5,18 @@
 #include "relaymetry/report/report.hpp"
 
 using namespace relaymetry;
-using nlohmann::json;
 using fixture::good_domain;
+using nlohmann::json;
 
 namespace {
 
 Finding expired_finding() {
-    return {"cert.expired", Severity::error, "mail.example.com:465 [192.0.2.10]",
+    return {"cert.expired",
+            Severity::error,
+            "mail.example.com:465 [192.0.2.10]",
             "At mail.example.com:465 [192.0.2.10], the certificate expired on 2026-11-27 (1 day ago).",
-            "Renew the certificate of mail.example.com.", "RFC 5280 §4.1.2.5"};
+            "Renew the certificate of mail.example.com.",
+            "RFC 5280 §4.1.2.5"};
 }
 
 json render(const DomainFacts& facts, const Findings& findings = {}) {
@@ -44,9 +47,11 @@ TEST_CASE("render_json: submission discovery, endpoints, addresses, TLS and cert
     const auto doc = render(good_domain());
     const auto& submission = doc["submission"];
     CHECK(submission["discovery"]["source"] == "srv");
-    CHECK(submission["discovery"]["srv"][0] ==
-          json({{"service", "_submissions._tcp"}, {"priority", 0}, {"weight", 1}, {"port", 465},
-                {"target", "mail.example.com"}}));
+    CHECK(submission["discovery"]["srv"][0] == json({{"service", "_submissions._tcp"},
+                                                     {"priority", 0},
+                                                     {"weight", 1},
+                                                     {"port", 465},
+                                                     {"target", "mail.example.com"}}));
     const auto& endpoint = submission["endpoints"][1];
     CHECK(endpoint["host"] == "mail.example.com");
     CHECK(endpoint["port"] == 587);
@@ -164,7 +169,9 @@ TEST_CASE("render_json: an area not checked is null") {
 
 TEST_CASE("render_json: hostile network text does not throw and cannot drive a terminal") {
     auto facts = good_domain();
-    facts.submission->endpoints[0].addresses[0].smtp.banner = "evil\xff\xfe\x1b[2J\xc2\x9b" "31m\xe2\x80\xae";
+    facts.submission->endpoints[0].addresses[0].smtp.banner =
+        "evil\xff\xfe\x1b[2J\xc2\x9b"
+        "31m\xe2\x80\xae";
     facts.mta_sts->txt->records = {std::string("v=STSv1;\0id=1", 13)};
     std::string text;
     REQUIRE_NOTHROW(text = report::render_json(facts, {}));
@@ -176,6 +183,7 @@ TEST_CASE("render_json: hostile network text does not throw and cannot drive a t
     CHECK(text.find("\\u202e") != std::string::npos);
     const auto doc = json::parse(text);
     CHECK(doc["submission"]["endpoints"][0]["addresses"][0]["smtp"]["banner"] ==
-          "evil\xef\xbf\xbd\xef\xbf\xbd\x1b[2J\xc2\x9b" "31m\xe2\x80\xae");
+          "evil\xef\xbf\xbd\xef\xbf\xbd\x1b[2J\xc2\x9b"
+          "31m\xe2\x80\xae");
     CHECK(doc["mta_sts"]["txt"]["records"][0] == std::string("v=STSv1;\0id=1", 13));
 }

@@ -30,8 +30,8 @@ report::LintReport policy_lint(bool with_mx) {
         lint.facts.mx->records = {{10, "mx1.example.com"}, {10, "mx9.example.org"}};
     }
     lint.facts.mta_sts = mta_sts;
-    lint.findings = {{"mta-sts.mx-not-covered", Severity::warning, "mx9.example.org", "mx9 is not covered.",
-                      "Add it.", "RFC 8461 §4.1"}};
+    lint.findings = {{"mta-sts.mx-not-covered", Severity::warning, "mx9.example.org", "mx9 is not covered.", "Add it.",
+                      "RFC 8461 §4.1"}};
     return lint;
 }
 

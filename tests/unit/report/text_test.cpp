@@ -59,8 +59,9 @@ TEST_CASE("render_text lists findings with their fix, marks the address, and giv
     const auto text = report::render_text(good_domain(), findings, {});
     INFO(text);
     CHECK(has(text, "✗ 192.0.2.10  ok"));
-    CHECK(has(text, "Findings\n  error cert.expired  mail.example.com:465 [192.0.2.10]\n    The certificate expired.\n"
-                    "    fix: Do the right thing.\n"));
+    CHECK(has(text,
+              "Findings\n  error cert.expired  mail.example.com:465 [192.0.2.10]\n    The certificate expired.\n"
+              "    fix: Do the right thing.\n"));
     CHECK(has(text, "  notice tls.no-tls13  mail.example.com:587 [192.0.2.10]\n"));
     CHECK(has(text, "example.com: FAIL — 1 error, 0 warnings, 2 notices\n"));
 }
@@ -110,8 +111,8 @@ TEST_CASE("render_text escapes every network string") {
     probe.tls->certificate->leaf.subject = "CN=evil\nFAKE LINE";
     facts.mta_sts->txt->records = {"v=STSv1; id=1\x1b[31m"};
     facts.tls_rpt->parse.rua[0].uri = "mailto:a@example.com\xc2\x9b";
-    const Findings findings = {finding("submission.not-tls", Severity::error, "mail.example.com:465 [192.0.2.10]",
-                                       "banner \"hi\x1b[2J\"")};
+    const Findings findings = {
+        finding("submission.not-tls", Severity::error, "mail.example.com:465 [192.0.2.10]", "banner \"hi\x1b[2J\"")};
     const auto text = report::render_text(facts, findings, {});
     CHECK(text.find('\x1b') == std::string::npos);
     CHECK(text.find('\x07') == std::string::npos);

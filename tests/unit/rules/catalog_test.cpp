@@ -60,30 +60,55 @@ TEST_CASE("the catalogue has unique, well-formed rows") {
 
 TEST_CASE("the catalogue holds every rule of the contract with its severity") {
     const std::vector<std::pair<std::string, Severity>> contract = {
-        {"submission.not-found", Severity::notice}, {"submission.srv-disabled", Severity::notice},
-        {"submission.srv-target-unresolvable", Severity::error}, {"submission.unreachable", Severity::error},
-        {"submission.address-unreachable", Severity::warning}, {"submission.no-implicit-tls", Severity::notice},
-        {"submission.starttls-missing", Severity::error}, {"submission.not-tls", Severity::error},
-        {"submission.starttls-failed", Severity::error}, {"submission.auth-before-tls", Severity::warning},
-        {"submission.protocol-error", Severity::error}, {"submission.inconclusive", Severity::warning},
-        {"submission.starttls-buffered-data", Severity::error}, {"submission.tls-failed", Severity::error},
-        {"tls.version-deprecated", Severity::error}, {"tls.legacy-accepted", Severity::warning},
-        {"tls.no-tls13", Severity::notice}, {"tls.weak-cipher", Severity::warning},
-        {"cert.expired", Severity::error}, {"cert.not-yet-valid", Severity::error},
-        {"cert.expires-soon", Severity::warning}, {"cert.untrusted", Severity::error},
-        {"cert.name-mismatch", Severity::error}, {"cert.weak-key", Severity::error},
-        {"cert.weak-signature", Severity::error}, {"mx.none", Severity::notice}, {"mx.null", Severity::notice},
-        {"mta-sts.not-published", Severity::warning}, {"mta-sts.txt-invalid", Severity::error},
-        {"mta-sts.txt-multiple", Severity::error}, {"mta-sts.policy-unreachable", Severity::error},
-        {"mta-sts.policy-http-error", Severity::error}, {"mta-sts.policy-redirect", Severity::error},
-        {"mta-sts.policy-tls-invalid", Severity::error}, {"mta-sts.policy-content-type", Severity::warning},
-        {"mta-sts.policy-too-large", Severity::error}, {"mta-sts.policy-invalid", Severity::error},
-        {"mta-sts.policy-line-endings", Severity::notice}, {"mta-sts.policy-duplicate-field", Severity::warning},
-        {"mta-sts.policy-without-txt", Severity::warning}, {"mta-sts.mode-none", Severity::warning},
-        {"mta-sts.mode-testing", Severity::notice}, {"mta-sts.max-age-short", Severity::notice},
-        {"mta-sts.mx-not-covered", Severity::error}, {"mta-sts.mx-pattern-unused", Severity::notice},
-        {"tls-rpt.not-published", Severity::warning}, {"tls-rpt.invalid", Severity::error},
-        {"tls-rpt.multiple", Severity::error}, {"tls-rpt.rua-invalid", Severity::error},
+        {"submission.not-found", Severity::notice},
+        {"submission.srv-disabled", Severity::notice},
+        {"submission.srv-target-unresolvable", Severity::error},
+        {"submission.unreachable", Severity::error},
+        {"submission.address-unreachable", Severity::warning},
+        {"submission.no-implicit-tls", Severity::notice},
+        {"submission.starttls-missing", Severity::error},
+        {"submission.not-tls", Severity::error},
+        {"submission.starttls-failed", Severity::error},
+        {"submission.auth-before-tls", Severity::warning},
+        {"submission.protocol-error", Severity::error},
+        {"submission.inconclusive", Severity::warning},
+        {"submission.starttls-buffered-data", Severity::error},
+        {"submission.tls-failed", Severity::error},
+        {"tls.version-deprecated", Severity::error},
+        {"tls.legacy-accepted", Severity::warning},
+        {"tls.no-tls13", Severity::notice},
+        {"tls.weak-cipher", Severity::warning},
+        {"cert.expired", Severity::error},
+        {"cert.not-yet-valid", Severity::error},
+        {"cert.expires-soon", Severity::warning},
+        {"cert.untrusted", Severity::error},
+        {"cert.name-mismatch", Severity::error},
+        {"cert.weak-key", Severity::error},
+        {"cert.weak-signature", Severity::error},
+        {"mx.none", Severity::notice},
+        {"mx.null", Severity::notice},
+        {"mta-sts.not-published", Severity::warning},
+        {"mta-sts.txt-invalid", Severity::error},
+        {"mta-sts.txt-multiple", Severity::error},
+        {"mta-sts.policy-unreachable", Severity::error},
+        {"mta-sts.policy-http-error", Severity::error},
+        {"mta-sts.policy-redirect", Severity::error},
+        {"mta-sts.policy-tls-invalid", Severity::error},
+        {"mta-sts.policy-content-type", Severity::warning},
+        {"mta-sts.policy-too-large", Severity::error},
+        {"mta-sts.policy-invalid", Severity::error},
+        {"mta-sts.policy-line-endings", Severity::notice},
+        {"mta-sts.policy-duplicate-field", Severity::warning},
+        {"mta-sts.policy-without-txt", Severity::warning},
+        {"mta-sts.mode-none", Severity::warning},
+        {"mta-sts.mode-testing", Severity::notice},
+        {"mta-sts.max-age-short", Severity::notice},
+        {"mta-sts.mx-not-covered", Severity::error},
+        {"mta-sts.mx-pattern-unused", Severity::notice},
+        {"tls-rpt.not-published", Severity::warning},
+        {"tls-rpt.invalid", Severity::error},
+        {"tls-rpt.multiple", Severity::error},
+        {"tls-rpt.rua-invalid", Severity::error},
         {"dns.lookup-failed", Severity::error},
     };
     for (const auto& [id, severity] : contract) {
@@ -108,9 +133,9 @@ TEST_CASE("every rule is silent on a good domain") {
 
 TEST_CASE("evaluate reports in catalogue order, with catalogue severity and reference") {
     auto facts = good_domain();
-    facts.tls_rpt->status = TxtStatus::not_published;            // tls-rpt.not-published
+    facts.tls_rpt->status = TxtStatus::not_published;                          // tls-rpt.not-published
     facts.submission->endpoints[0].addresses[0].tls->tls13_supported = false;  // tls.no-tls13
-    facts.mx->records.push_back({30, "mx3.example.com"});       // mta-sts.mx-not-covered
+    facts.mx->records.push_back({30, "mx3.example.com"});                      // mta-sts.mx-not-covered
     facts.mta_sts->mx_coverage.push_back({"mx3.example.com", false, ""});
     const auto findings = rules::evaluate(facts, {});
     REQUIRE(fixture::ids(findings) ==

@@ -36,8 +36,8 @@ void null_mx(DomainFacts& facts) {
 }
 
 // `lint mta-sts-policy --mx ...`: only the policy parse and the given MX hosts.
-DomainFacts linted_policy(MtaStsPolicyParse parse, std::vector<std::string> mx_hosts,
-                          std::vector<MxCoverage> coverage, std::vector<std::string> unused_patterns = {}) {
+DomainFacts linted_policy(MtaStsPolicyParse parse, std::vector<std::string> mx_hosts, std::vector<MxCoverage> coverage,
+                          std::vector<std::string> unused_patterns = {}) {
     DomainFacts facts;
     facts.domain = "example.com";
     MtaStsFacts mta_sts;
@@ -299,8 +299,8 @@ TEST_CASE("lint: the content rules judge a policy without TXT facts") {
                                      {{"mx1.example.com", true, "mx1.example.com"}, {"mx9.example.org", false, ""}},
                                      {"*.example.net"});
     const auto findings = evaluate(facts);
-    CHECK(ids(findings) == std::vector<std::string>{"mta-sts.max-age-short", "mta-sts.mx-not-covered",
-                                                   "mta-sts.mx-pattern-unused"});
+    CHECK(ids(findings) ==
+          std::vector<std::string>{"mta-sts.max-age-short", "mta-sts.mx-not-covered", "mta-sts.mx-pattern-unused"});
 
     SECTION("without --mx: no coverage rules") {
         const auto alone = linted_policy(parse, {}, {});

@@ -64,8 +64,8 @@ TEST_CASE("tls-rpt.not-published") {
 
     SECTION("a failed lookup is not \"not published\"") {
         facts.tls_rpt->status = TxtStatus::lookup_failed;
-        facts.tls_rpt->lookup_failures.push_back(fixture::failure("_smtp._tls.example.com", RecordType::txt,
-                                                                  LookupStatus::timeout));
+        facts.tls_rpt->lookup_failures.push_back(
+            fixture::failure("_smtp._tls.example.com", RecordType::txt, LookupStatus::timeout));
         const auto again = evaluate(facts);
         REQUIRE(ids(again) == std::vector<std::string>{"dns.lookup-failed"});
         CHECK(again[0].target == "_smtp._tls.example.com");
@@ -115,10 +115,11 @@ TEST_CASE("dns.lookup-failed: one finding per failure, in every area") {
     for (const auto& finding : findings) {
         targets.push_back(finding.target);
     }
-    CHECK(targets == std::vector<std::string>{"_submission._tcp.example.com", "mx2.example.com",
-                                              "mta-sts.example.com", "_smtp._tls.example.com"});
-    CHECK(findings[0].message == "The SRV lookup of _submission._tcp.example.com failed (refused: the server "
-                                 "failed), so submission could not be judged from it.");
+    CHECK(targets == std::vector<std::string>{"_submission._tcp.example.com", "mx2.example.com", "mta-sts.example.com",
+                                              "_smtp._tls.example.com"});
+    CHECK(findings[0].message ==
+          "The SRV lookup of _submission._tcp.example.com failed (refused: the server "
+          "failed), so submission could not be judged from it.");
     CHECK(findings[1].message.find("AAAA lookup of mx2.example.com failed (timeout") != std::string::npos);
 }
 
