@@ -58,7 +58,8 @@ void add_output_options(CLI::App& command, OutputOptions& options) {
     command
         .add_option("--ignore", options.ignore,
                     "Drop findings with these rule IDs (comma-separated; 'area.*' drops an area)")
-        ->delimiter(',');
+        ->delimiter(',')
+        ->allow_extra_args(false);
 }
 
 // Unknown IDs in --ignore are typos that would silently keep a CI job red (or green): refuse them.
@@ -279,15 +280,20 @@ int run(int argc, char** argv) {
     check_cmd->add_option("domains", check_args.domains, "Domains to check");
     check_cmd->add_option("-f,--file", check_args.file, "Domains from a file, one a line ('-' = stdin, '#' comments)");
     add_output_options(*check_cmd, check_args.output);
-    check_cmd->add_option("--dns", check_args.dns,
-                          "Resolver ADDR[:PORT] instead of the system's (repeatable; IPv6 as [::1]:53)");
-    check_cmd->add_option("--connect-to", check_args.connect_to,
-                          "HOST:PORT:ADDR:PORT: connect there instead (curl's semantics; repeatable)");
+    check_cmd
+        ->add_option("--dns", check_args.dns,
+                     "Resolver ADDR[:PORT] instead of the system's (repeatable; IPv6 as [::1]:53)")
+        ->allow_extra_args(false);
+    check_cmd
+        ->add_option("--connect-to", check_args.connect_to,
+                     "HOST:PORT:ADDR:PORT: connect there instead (curl's semantics; repeatable)")
+        ->allow_extra_args(false);
     check_cmd->add_option("--ca-file", check_args.ca_file, "Trust anchors (PEM) instead of the system store");
     check_cmd->add_option("--timeout", check_args.timeout, "Deadline in seconds for the whole check of one domain")
         ->check(CLI::Range(0.1, 3600.0));
     check_cmd->add_option("--only", check_args.only, "Restrict to areas: submission, mx, mta-sts, tls-rpt")
-        ->delimiter(',');
+        ->delimiter(',')
+        ->allow_extra_args(false);
     check_cmd->add_option("--expiry-warning", check_args.expiry_warning, "Warn when a certificate expires within DAYS")
         ->check(CLI::Range(0, 3650));
     check_cmd->add_option("--parallel", check_args.parallel, "How many domains are checked at once")
@@ -300,7 +306,8 @@ int run(int argc, char** argv) {
     LintArgs policy_args, txt_args, rpt_args;
     auto* lint_policy = lint_cmd->add_subcommand("mta-sts-policy", "Validate a policy file (RFC 8461 §3.2)");
     lint_policy->add_option("file", policy_args.file, "Policy file, '-' = stdin")->required();
-    lint_policy->add_option("--mx", policy_args.mx, "An MX host the policy must cover (repeatable)");
+    lint_policy->add_option("--mx", policy_args.mx, "An MX host the policy must cover (repeatable)")
+        ->allow_extra_args(false);
     lint_policy->add_option("--domain", policy_args.domain, "The policy's domain (names the findings' targets)");
     add_output_options(*lint_policy, policy_args.output);
     auto* lint_txt = lint_cmd->add_subcommand("mta-sts-txt", "Validate the TXT record(s) at _mta-sts.<domain>");

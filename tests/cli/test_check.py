@@ -221,6 +221,15 @@ class CheckAgainstFakeDns(unittest.TestCase):
         (doc,) = json_lines(ignored.stdout)
         self.assertEqual([f["id"] for f in doc["findings"]], ["submission.not-found"])
 
+    def test_options_may_come_before_the_domains(self):
+        # Every repeatable option takes one value per occurrence: the domain after it is a domain.
+        result = run("check", "--dns", f"127.0.0.1:{self.dns.port}", "--connect-to", "::127.0.0.1:1",
+                     "--ignore", "submission.not-found", "--only", "submission,mx", "none.test", "--json")
+        (doc,) = json_lines(result.stdout)
+        self.assertEqual(doc["domain"], "none.test")
+        self.assertEqual(doc["findings"], [])
+        self.assertEqual(result.returncode, 0, result.stderr)
+
     def test_only_restricts_the_areas(self):
         _, (doc,) = self.check_json("srv.test", extra=["--only", "tls-rpt"])
         self.assertIsNone(doc["submission"])
