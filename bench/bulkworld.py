@@ -177,12 +177,5 @@ class BulkWorld:
         self.nginx.start()
 
     def down(self):
-        for stop in (self.nginx.stop, self.postfix.stop, self.knot.stop):
-            try:
-                stop()
-            except Exception as e:  # keep stopping the rest
-                print(f"bulk world: stop failed: {e}", file=sys.stderr)
-        for listener in self.listeners:
-            listener.stop()
-        self.listeners = []
+        world.stop_servers(self, "bulk world")
         shutil.rmtree(self.base, ignore_errors=True)

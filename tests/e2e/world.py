@@ -614,6 +614,19 @@ NET = int(os.environ.get("E2E_NET", "0"))
 assert 0 <= NET <= 255, "E2E_NET must be 0..255"
 
 
+def stop_servers(w, label):
+    """Stops nginx, Postfix, Knot and the listeners of a world (this one or the benchmark's bulk world),
+    each by its own pid; one failing to stop does not keep the others running."""
+    for stop in (w.nginx.stop, w.postfix.stop, w.knot.stop):
+        try:
+            stop()
+        except Exception as e:  # keep stopping the rest
+            print(f"{label}: stop failed: {e}", file=sys.stderr)
+    for listener in w.listeners:
+        listener.stop()
+    w.listeners = []
+
+
 def addresses(n):
     return {"mail": f"127.{NET}.1.{n}", "sts": f"127.{NET}.2.{n}", "mx": f"127.{NET}.3.{n}"}
 
@@ -680,14 +693,7 @@ class World:
         self.nginx.start()
 
     def down(self):
-        for stop in (self.nginx.stop, self.postfix.stop, self.knot.stop):
-            try:
-                stop()
-            except Exception as e:  # keep stopping the rest
-                print(f"world: stop failed: {e}", file=sys.stderr)
-        for listener in self.listeners:
-            listener.stop()
-        self.listeners = []
+        stop_servers(self, "world")
         if not self.keep:
             shutil.rmtree(self.base, ignore_errors=True)
 
