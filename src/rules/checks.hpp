@@ -21,6 +21,8 @@ void emit(Findings& out, std::string_view id, std::string target, std::string me
 std::string join(const std::vector<std::string>& items, std::string_view separator = ", ");
 // "\"text\"": network text quoted as it was seen (the renderers escape control characters).
 std::string quoted(std::string_view text);
+// "\"a\", \"b\"": several network strings, each quoted.
+std::string quoted_list(const std::vector<std::string>& items);
 // "2026-11-28" (UTC).
 std::string format_date(std::int64_t unix_seconds);
 std::string lower(std::string_view text);

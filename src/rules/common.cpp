@@ -35,6 +35,15 @@ std::string join(const std::vector<std::string>& items, std::string_view separat
     return joined;
 }
 
+std::string quoted_list(const std::vector<std::string>& items) {
+    std::vector<std::string> each;
+    each.reserve(items.size());
+    for (const auto& item : items) {
+        each.push_back(quoted(item));
+    }
+    return join(each);
+}
+
 std::string quoted(std::string_view text) {
     return "\"" + std::string(text) + "\"";
 }

@@ -73,12 +73,8 @@ void check_mta_sts_txt_multiple(const DomainFacts& facts, const RuleOptions&, Fi
     if (mta_sts == nullptr || !mta_sts->txt || mta_sts->txt->status != TxtStatus::multiple) {
         return;
     }
-    std::vector<std::string> records;
-    for (const auto& record : mta_sts->txt->records) {
-        records.push_back(quoted(record));
-    }
     emit(out, "mta-sts.txt-multiple", mta_sts_record(facts),
-         mta_sts_record(facts) + " has more than one v=STSv1 record (" + join(records, ", ") +
+         mta_sts_record(facts) + " has more than one v=STSv1 record (" + quoted_list(mta_sts->txt->records) +
              "): senders treat that as no policy at all (RFC 8461 §3.1).",
          "Delete all but one v=STSv1 record at " + mta_sts_record(facts) + ".");
 }

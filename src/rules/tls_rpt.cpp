@@ -45,12 +45,8 @@ void check_tls_rpt_multiple(const DomainFacts& facts, const RuleOptions&, Findin
     if (tls_rpt == nullptr || tls_rpt->status != TxtStatus::multiple) {
         return;
     }
-    std::vector<std::string> records;
-    for (const auto& record : tls_rpt->records) {
-        records.push_back(quoted(record));
-    }
     emit(out, "tls-rpt.multiple", tls_rpt_record(facts),
-         tls_rpt_record(facts) + " has more than one v=TLSRPTv1 record (" + join(records, ", ") +
+         tls_rpt_record(facts) + " has more than one v=TLSRPTv1 record (" + quoted_list(tls_rpt->records) +
              "): senders treat that as no record (RFC 8460 §3).",
          "Merge them into one record at " + tls_rpt_record(facts) + "; list several rua URIs separated by commas.");
 }
