@@ -1,6 +1,6 @@
-// The fake DNS server: a hand-written message builder (RFC 1035 §4.1) and callback-style Asio on a
-// private thread. Everything that touches the script or the query log holds the mutex.
-#include "fake_dns.hpp"
+// The fake DNS server: a hand-written message builder (RFC 1035 §4.1) served over UDP and TCP by a
+// LoopbackServer. Everything that touches the script holds the mutex.
+#include "support/fake_dns.hpp"
 
 #include <arpa/inet.h>
 
@@ -12,15 +12,15 @@
 #include <mutex>
 #include <random>
 #include <stdexcept>
-#include <thread>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/read.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <nlohmann/json.hpp>
+
+#include "support/loopback_server.hpp"
 
 namespace relaymetry::test {
 
@@ -226,6 +226,54 @@ struct Reply {
     bool close_after = false;  // TCP: close the connection after this message
 };
 
+asio::awaitable<void> send_datagram(udp::socket& socket, std::string message, udp::endpoint peer,
+                                    std::chrono::milliseconds delay) {
+    co_await pause(delay);
+    // A datagram that cannot be sent is lost, as UDP may lose it anyway.
+    co_await socket.async_send_to(asio::buffer(message), peer, asio::as_tuple(asio::use_awaitable));
+}
+
+// One TCP connection (RFC 1035 §4.2.2): several queries may be pipelined and each answer is delayed on
+// its own, so answers queue up for one writer at a time. Shared by the reader and the answers pending.
+struct TcpConnection {
+    TcpConnection(LoopbackServer& owner, tcp::socket peer) : server(owner), socket(std::move(peer)) {}
+    LoopbackServer& server;
+    tcp::socket socket;
+    std::deque<std::pair<std::string, bool>> outbox;  // message, close after it
+    bool writing = false;
+};
+
+asio::awaitable<void> write_outbox(std::shared_ptr<TcpConnection> connection) {
+    while (!connection->outbox.empty()) {
+        const auto& [message, close_after] = connection->outbox.front();
+        auto [error, size] =
+            co_await asio::async_write(connection->socket, asio::buffer(message), asio::as_tuple(asio::use_awaitable));
+        const bool close_now = error || close_after;
+        connection->outbox.pop_front();
+        if (close_now) {
+            boost::system::error_code ignored;
+            connection->socket.shutdown(tcp::socket::shutdown_both, ignored);
+            connection->socket.close(ignored);
+            break;
+        }
+    }
+    connection->writing = false;
+}
+
+void enqueue(const std::shared_ptr<TcpConnection>& connection, std::string message, bool close_after) {
+    connection->outbox.emplace_back(std::move(message), close_after);
+    if (!connection->writing) {
+        connection->writing = true;  // now: the writer may only be queued to run
+        connection->server.spawn(write_outbox(connection));
+    }
+}
+
+asio::awaitable<void> answer_later(std::shared_ptr<TcpConnection> connection, std::string message, bool close_after,
+                                   std::chrono::milliseconds delay) {
+    co_await pause(delay);
+    enqueue(connection, std::move(message), close_after);
+}
+
 }  // namespace
 
 FakeRecord FakeRecord::a(std::string name, std::string address) {
@@ -304,55 +352,23 @@ std::optional<DnsBehaviour> parse_dns_behaviour(std::string_view text) {
 }
 
 struct FakeDns::Impl {
-    asio::io_context io;
-    udp::socket udp_socket{io};
-    tcp::acceptor acceptor{io};
-    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
-    std::thread thread;
-    std::uint16_t port = 0;
+    explicit Impl(std::uint16_t port)
+        : loopback({.port = port, .udp = true}, [this](tcp::socket socket) { return serve_tcp(std::move(socket)); }) {
+        // A check of 100 domains at once sends over a thousand queries in one burst; the default
+        // receive buffer (~200 KiB) would drop some, and the test would measure c-ares' retries.
+        boost::system::error_code ignored;
+        loopback.udp_socket().set_option(udp::socket::receive_buffer_size(4 * 1024 * 1024), ignored);
+        loopback.spawn(serve_udp());
+    }
 
     mutable std::mutex mutex;
     std::vector<FakeRecord> records;
     std::map<std::pair<std::string, std::uint16_t>, DnsBehaviour> behaviours;  // type 0 = every type
     std::chrono::milliseconds delay{0};
     std::map<std::string, std::chrono::milliseconds> name_delays;
-    std::vector<FakeDnsQuery> queries;
     std::mt19937 random{20261128};
-
-    std::array<unsigned char, 65536> udp_buffer{};
-    udp::endpoint udp_peer;
-
-    void bind(std::uint16_t wanted) {
-        // An ephemeral TCP port is not necessarily free for UDP: try again with another one.
-        for (int attempt = 0; attempt < 50; ++attempt) {
-            boost::system::error_code error;
-            tcp::acceptor candidate(io);
-            candidate.open(tcp::v4());
-            candidate.set_option(tcp::acceptor::reuse_address(true));
-            candidate.bind({asio::ip::address_v4::loopback(), wanted}, error);
-            if (error) {
-                throw std::runtime_error("fake DNS: cannot bind TCP port: " + error.message());
-            }
-            const auto chosen = candidate.local_endpoint().port();
-            udp::socket socket(io, udp::v4());
-            socket.bind({asio::ip::address_v4::loopback(), chosen}, error);
-            if (error) {
-                if (wanted != 0) {
-                    throw std::runtime_error("fake DNS: cannot bind UDP port: " + error.message());
-                }
-                continue;
-            }
-            candidate.listen();
-            // A check of 100 domains at once sends over a thousand queries in one burst; the default
-            // receive buffer (~200 KiB) would drop some, and the test would measure c-ares' retries.
-            socket.set_option(udp::socket::receive_buffer_size(4 * 1024 * 1024), error);
-            acceptor = std::move(candidate);
-            udp_socket = std::move(socket);
-            port = chosen;
-            return;
-        }
-        throw std::runtime_error("fake DNS: no port free for both UDP and TCP");
-    }
+    ReceivedLog<FakeDnsQuery> queries;
+    LoopbackServer loopback;  // last: stops before the script its sessions read
 
     std::string garbage(std::uint16_t id) {
         std::uniform_int_distribution<int> length(12, 100);
@@ -412,7 +428,7 @@ struct FakeDns::Impl {
         }
         std::lock_guard lock(mutex);
         const auto& query = parsed->query;
-        queries.push_back(query);
+        queries.record(query);
 
         auto behaviour = DnsBehaviour::answer;
         if (auto found = behaviours.find({query.name, query.type}); found != behaviours.end()) {
@@ -499,154 +515,68 @@ struct FakeDns::Impl {
         return reply;
     }
 
-    void receive_udp() {
-        udp_socket.async_receive_from(asio::buffer(udp_buffer), udp_peer,
-                                      [this](boost::system::error_code error, std::size_t size) {
-                                          if (error == asio::error::operation_aborted) {
-                                              return;
-                                          }
-                                          if (!error) {
-                                              answer_udp(size);
-                                          }
-                                          receive_udp();
-                                      });
-    }
-
-    void answer_udp(std::size_t size) {
-        auto reply = respond(udp_buffer.data(), size, false);
-        if (!reply.message) {
-            return;
-        }
-        auto message = std::make_shared<std::string>(std::move(*reply.message));
-        auto peer = udp_peer;
-        auto send = [this, message, peer] {
-            udp_socket.async_send_to(asio::buffer(*message), peer,
-                                     [message](boost::system::error_code, std::size_t) {});
-        };
-        if (reply.delay.count() > 0) {
-            auto timer = std::make_shared<asio::steady_timer>(io, reply.delay);
-            timer->async_wait([timer, send](boost::system::error_code error) {
-                if (!error) {
-                    send();
-                }
-            });
-        } else {
-            send();
+    asio::awaitable<void> serve_udp() {
+        auto& socket = loopback.udp_socket();
+        std::vector<unsigned char> buffer(65536);
+        udp::endpoint peer;
+        for (;;) {
+            auto [error, size] =
+                co_await socket.async_receive_from(asio::buffer(buffer), peer, asio::as_tuple(asio::use_awaitable));
+            if (error == asio::error::operation_aborted) {
+                co_return;
+            }
+            if (error) {
+                continue;
+            }
+            auto reply = respond(buffer.data(), size, false);
+            if (reply.message) {
+                loopback.spawn(send_datagram(socket, std::move(*reply.message), peer, reply.delay));
+            }
         }
     }
 
-    // One TCP connection: length-prefixed messages (RFC 1035 §4.2.2), several queries may be pipelined,
-    // replies are queued so that only one write is in flight.
-    struct Connection : std::enable_shared_from_this<Connection> {
-        Connection(Impl& owner, tcp::socket peer) : impl(owner), socket(std::move(peer)) {}
-        Impl& impl;
-        tcp::socket socket;
-        std::array<unsigned char, 2> length{};
-        std::vector<unsigned char> body;
-        std::deque<std::pair<std::string, bool>> outbox;  // message, close after it
-        bool writing = false;
-
-        void read_length() {
-            asio::async_read(socket, asio::buffer(length),
-                             [self = shared_from_this()](boost::system::error_code error, std::size_t) {
-                                 if (!error) {
-                                     self->read_body();
-                                 }
-                             });
-        }
-
-        void read_body() {
-            body.assign(get16(length.data()), 0);
-            asio::async_read(socket, asio::buffer(body),
-                             [self = shared_from_this()](boost::system::error_code error, std::size_t) {
-                                 if (error) {
-                                     return;
-                                 }
-                                 self->answer();
-                                 self->read_length();
-                             });
-        }
-
-        void answer() {
-            auto reply = impl.respond(body.data(), body.size(), true);
+    asio::awaitable<void> serve_tcp(tcp::socket socket) {
+        const auto connection = std::make_shared<TcpConnection>(loopback, std::move(socket));
+        for (;;) {
+            std::array<unsigned char, 2> length{};
+            boost::system::error_code error;
+            co_await asio::async_read(connection->socket, asio::buffer(length),
+                                      asio::redirect_error(asio::use_awaitable, error));
+            if (error) {
+                co_return;
+            }
+            std::vector<unsigned char> body(get16(length.data()));
+            co_await asio::async_read(connection->socket, asio::buffer(body),
+                                      asio::redirect_error(asio::use_awaitable, error));
+            if (error) {
+                co_return;
+            }
+            auto reply = respond(body.data(), body.size(), true);
             if (!reply.message) {
-                return;
+                continue;
             }
             std::string framed;
             put16(framed, static_cast<std::uint16_t>(reply.message->size()));
             framed += *reply.message;
             if (reply.delay.count() > 0) {
-                auto timer = std::make_shared<asio::steady_timer>(impl.io, reply.delay);
-                timer->async_wait([self = shared_from_this(), timer, framed,
-                                   close = reply.close_after](boost::system::error_code error) {
-                    if (!error) {
-                        self->enqueue(framed, close);
-                    }
-                });
+                loopback.spawn(answer_later(connection, std::move(framed), reply.close_after, reply.delay));
             } else {
-                enqueue(std::move(framed), reply.close_after);
+                enqueue(connection, std::move(framed), reply.close_after);
             }
         }
-
-        void enqueue(std::string message, bool close) {
-            outbox.emplace_back(std::move(message), close);
-            if (!writing) {
-                write_next();
-            }
-        }
-
-        void write_next() {
-            writing = true;
-            asio::async_write(socket, asio::buffer(outbox.front().first),
-                              [self = shared_from_this()](boost::system::error_code error, std::size_t) {
-                                  const bool close = self->outbox.front().second;
-                                  self->outbox.pop_front();
-                                  self->writing = false;
-                                  if (error || close) {
-                                      boost::system::error_code ignored;
-                                      self->socket.shutdown(tcp::socket::shutdown_both, ignored);
-                                      self->socket.close(ignored);
-                                      return;
-                                  }
-                                  if (!self->outbox.empty()) {
-                                      self->write_next();
-                                  }
-                              });
-        }
-    };
-
-    void accept() {
-        acceptor.async_accept([this](boost::system::error_code error, tcp::socket socket) {
-            if (error == asio::error::operation_aborted) {
-                return;
-            }
-            if (!error) {
-                std::make_shared<Connection>(*this, std::move(socket))->read_length();
-            }
-            accept();
-        });
     }
 };
 
-FakeDns::FakeDns(std::uint16_t port) : m_impl(std::make_unique<Impl>()) {
-    m_impl->bind(port);
-    m_impl->work.emplace(m_impl->io.get_executor());
-    m_impl->receive_udp();
-    m_impl->accept();
-    m_impl->thread = std::thread([impl = m_impl.get()] { impl->io.run(); });
-}
+FakeDns::FakeDns(std::uint16_t port) : m_impl(std::make_unique<Impl>(port)) {}
 
-FakeDns::~FakeDns() {
-    m_impl->io.stop();
-    m_impl->thread.join();
-}
+FakeDns::~FakeDns() = default;
 
 std::uint16_t FakeDns::port() const {
-    return m_impl->port;
+    return m_impl->loopback.port();
 }
 
 std::string FakeDns::server() const {
-    return "127.0.0.1:" + std::to_string(m_impl->port);
+    return "127.0.0.1:" + std::to_string(m_impl->loopback.port());
 }
 
 void FakeDns::add(FakeRecord record) {
@@ -675,16 +605,15 @@ void FakeDns::set_delay(std::string name, std::chrono::milliseconds delay) {
 }
 
 std::vector<FakeDnsQuery> FakeDns::queries() const {
-    std::lock_guard lock(m_impl->mutex);
-    return m_impl->queries;
+    return m_impl->queries.entries();
 }
 
 std::size_t FakeDns::query_count(std::string_view name, std::uint16_t type) const {
     const auto wanted = normalize(name);
-    std::lock_guard lock(m_impl->mutex);
-    return static_cast<std::size_t>(
-        std::count_if(m_impl->queries.begin(), m_impl->queries.end(),
-                      [&](const FakeDnsQuery& query) { return query.name == wanted && query.type == type; }));
+    const auto queries = m_impl->queries.entries();
+    return static_cast<std::size_t>(std::count_if(queries.begin(), queries.end(), [&](const FakeDnsQuery& query) {
+        return query.name == wanted && query.type == type;
+    }));
 }
 
 namespace {

@@ -28,65 +28,19 @@
 // TCP), truncate-loop (TC over UDP, garbage over TCP), garbage (random bytes), malformed (the query's
 // ID, a corrupt answer). Unscripted names get NXDOMAIN; a known name without the type gets NODATA.
 
-#include <charconv>
-#include <cstdio>
-#include <fstream>
-#include <iostream>
-#include <sstream>
-#include <string>
-
-#include "fake_dns.hpp"
-#include "fake_program.hpp"
+#include "support/fake_dns.hpp"
+#include "support/fake_program.hpp"
 
 namespace {
 
-int usage(const std::string& message) {
-    std::cerr << "fake_dns: " << message << "\nusage: fake_dns SCENARIO.json [--port N]\n";
-    return 2;
+void serve(relaymetry::test::FakeProgram& program) {
+    relaymetry::test::FakeDns server(program.port());
+    relaymetry::test::load_dns_scenario(server, program.scenario_text());
+    program.serve_until_stopped(server.port());
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string scenario_path;
-    std::uint16_t port = 0;
-    for (int i = 1; i < argc; ++i) {
-        const std::string argument = argv[i];
-        if (argument == "--port" && i + 1 < argc) {
-            const std::string value = argv[++i];
-            unsigned parsed = 0;
-            auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), parsed);
-            if (error != std::errc{} || end != value.data() + value.size() || parsed > 65535) {
-                return usage("invalid port \"" + value + "\"");
-            }
-            port = static_cast<std::uint16_t>(parsed);
-        } else if (scenario_path.empty() && !argument.starts_with("--")) {
-            scenario_path = argument;
-        } else {
-            return usage("unexpected argument \"" + argument + "\"");
-        }
-    }
-    if (scenario_path.empty()) {
-        return usage("no scenario given");
-    }
-    std::ifstream file(scenario_path);
-    if (!file) {
-        return usage("cannot read " + scenario_path);
-    }
-    std::ostringstream text;
-    text << file.rdbuf();
-
-    const auto signals = relaymetry::test::block_stop_signals();
-
-    try {
-        relaymetry::test::FakeDns server(port);
-        relaymetry::test::load_dns_scenario(server, text.str());
-        std::cout << "port " << server.port() << std::endl;
-
-        relaymetry::test::wait_for_stop(signals);
-    } catch (const std::exception& error) {
-        std::cerr << "fake_dns: " << error.what() << "\n";
-        return 2;
-    }
-    return 0;
+    return relaymetry::test::run_fake_program(argc, argv, "fake_dns", serve, relaymetry::test::PortArgument::accepted);
 }

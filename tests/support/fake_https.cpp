@@ -1,21 +1,17 @@
+// The scripted HTTPS server (see fake_https.hpp).
 #include "support/fake_https.hpp"
 
 #include <array>
-#include <atomic>
-#include <mutex>
+#include <optional>
 #include <stdexcept>
-#include <thread>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+
+#include "support/loopback_server.hpp"
 
 namespace relaymetry::test {
 
@@ -28,16 +24,6 @@ using asio::ip::tcp;
 
 constexpr std::size_t k_max_request_head = 16 * 1024;
 constexpr std::size_t k_chunk_size = 4 * 1024;
-
-int openssl_version(TlsVersion version) {
-    switch (version) {
-        case TlsVersion::tls1_0: return TLS1_VERSION;
-        case TlsVersion::tls1_1: return TLS1_1_VERSION;
-        case TlsVersion::tls1_2: return TLS1_2_VERSION;
-        case TlsVersion::tls1_3: break;
-    }
-    return TLS1_3_VERSION;
-}
 
 std::string reason_phrase(int status) {
     switch (status) {
@@ -92,14 +78,29 @@ std::string response_body(const HttpsResponse& response) {
     return body;
 }
 
-// Shared by the acceptor and every connection; alive while any of them is.
+// What the sessions share with the test that queries it.
 struct State {
-    explicit State(FakeHttpsOptions options_in) : options(std::move(options_in)), tls(ssl::context::tls_server) {}
+    explicit State(FakeHttpsOptions options_in) : options(std::move(options_in)) {
+        // A silent server never gets as far as a handshake: it needs no certificate.
+        if (options.silent) {
+            return;
+        }
+        if (options.chain_file.empty()) {
+            throw std::runtime_error("no certificate chain given");
+        }
+        TlsServerConfig config;
+        config.chain_file = options.chain_file;
+        config.key_file = options.key_file;
+        config.min_version = openssl_version(options.min_version);
+        config.max_version = openssl_version(options.max_version);
+        config.ciphers = options.ciphers;
+        // Level 0 so that the tests can serve what current clients refuse (RSA-1024, SHA-1, TLS 1.0).
+        config.security_level0 = true;
+        tls.emplace(make_tls_server_context(config));
+    }
     FakeHttpsOptions options;
-    ssl::context tls;
-    mutable std::mutex mutex;
-    std::vector<std::string> requests;
-    std::atomic<std::size_t> connections{0};
+    std::optional<ssl::context> tls;  // none when silent
+    ReceivedLog<std::string> requests;
 };
 
 const HttpsResponse& pick(const State& state, const std::string& head, const HttpsResponse& not_found) {
@@ -115,20 +116,12 @@ const HttpsResponse& pick(const State& state, const std::string& head, const Htt
     return state.options.fallback ? *state.options.fallback : not_found;
 }
 
-// Waits until the server stops (the io_context is destroyed with this frame in it).
-awaitable<void> wait_forever(tcp::socket::executor_type executor) {
-    asio::steady_timer timer(executor, asio::steady_timer::time_point::max());
-    boost::system::error_code ignored;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-}
-
-awaitable<void> serve(std::shared_ptr<State> state, tcp::socket socket) {
-    auto executor = socket.get_executor();
+awaitable<void> serve(State* state, tcp::socket socket) {
     if (state->options.silent) {
-        co_await wait_forever(executor);
+        co_await wait_until_stopped();
         co_return;
     }
-    ssl::stream<tcp::socket> stream(std::move(socket), state->tls);
+    ssl::stream<tcp::socket> stream(std::move(socket), *state->tls);
     boost::system::error_code error;
     co_await stream.async_handshake(ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, error));
     if (error) {
@@ -140,10 +133,7 @@ awaitable<void> serve(std::shared_ptr<State> state, tcp::socket socket) {
     if (error) {
         co_return;
     }
-    {
-        std::lock_guard lock(state->mutex);
-        state->requests.push_back(head);
-    }
+    state->requests.record(head);
     HttpsResponse not_found;
     not_found.status = 404;
     not_found.body = "not found\n";
@@ -153,26 +143,24 @@ awaitable<void> serve(std::shared_ptr<State> state, tcp::socket socket) {
     const std::string all = header_bytes + response_body(response);
 
     if (response.drip.count() > 0) {
-        asio::steady_timer timer(executor);
         for (char byte : all) {
             co_await asio::async_write(stream, asio::buffer(&byte, 1),
                                        asio::redirect_error(asio::use_awaitable, error));
             if (error) {
                 co_return;
             }
-            timer.expires_after(response.drip);
-            co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, error));
+            co_await pause(response.drip);
         }
     } else if (response.stall_after_headers) {
         co_await asio::async_write(stream, asio::buffer(header_bytes),
                                    asio::redirect_error(asio::use_awaitable, error));
-        co_await wait_forever(executor);
+        co_await wait_until_stopped();
         co_return;
     } else {
         co_await asio::async_write(stream, asio::buffer(all), asio::redirect_error(asio::use_awaitable, error));
     }
     if (response.chunked && !response.end_chunked) {
-        co_await wait_forever(executor);
+        co_await wait_until_stopped();
         co_return;
     }
     // Connection: close. A client that closes first makes the shutdown fail: either is fine.
@@ -181,74 +169,30 @@ awaitable<void> serve(std::shared_ptr<State> state, tcp::socket socket) {
     co_await stream.next_layer().async_read_some(asio::buffer(drain), asio::redirect_error(asio::use_awaitable, error));
 }
 
-void ignore_exception(std::exception_ptr) {}
-
-awaitable<void> accept_loop(std::shared_ptr<State> state, tcp::acceptor& acceptor) {
-    for (;;) {
-        auto [error, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
-        if (error) {
-            co_return;
-        }
-        ++state->connections;
-        asio::co_spawn(acceptor.get_executor(), serve(state, std::move(socket)), ignore_exception);
-    }
-}
-
 }  // namespace
 
-struct FakeHttps::Impl {
-    std::shared_ptr<State> state;
-    asio::io_context io;
-    tcp::acceptor acceptor{io};
-    std::uint16_t port = 0;
-    std::thread thread;
+struct FakeHttps::Impl : State {
+    explicit Impl(FakeHttpsOptions options)
+        : State(std::move(options)),
+          loopback({}, [this](tcp::socket socket) { return serve(this, std::move(socket)); }) {}
+
+    LoopbackServer loopback;
 };
 
-FakeHttps::FakeHttps(FakeHttpsOptions options) : m_impl(std::make_unique<Impl>()) {
-    m_impl->state = std::make_shared<State>(std::move(options));
-    State& state = *m_impl->state;
-    SSL_CTX* handle = state.tls.native_handle();
-    // Level 0 so that the tests can serve what current clients refuse (RSA-1024, SHA-1, TLS 1.0).
-    SSL_CTX_set_security_level(handle, 0);
-    if (SSL_CTX_set_cipher_list(handle, state.options.ciphers.c_str()) != 1) {
-        throw std::runtime_error("fake https: bad cipher list " + state.options.ciphers);
-    }
-    SSL_CTX_set_min_proto_version(handle, openssl_version(state.options.min_version));
-    SSL_CTX_set_max_proto_version(handle, openssl_version(state.options.max_version));
-    if (!state.options.silent) {
-        try {
-            state.tls.use_certificate_chain_file(state.options.chain_file.string());
-            state.tls.use_private_key_file(state.options.key_file.string(), ssl::context::pem);
-        } catch (const boost::system::system_error& error) {
-            throw std::runtime_error("fake https: cannot load " + state.options.chain_file.string() + ": " +
-                                     error.what());
-        }
-    }
-    tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), 0);
-    m_impl->acceptor.open(endpoint.protocol());
-    m_impl->acceptor.bind(endpoint);
-    m_impl->acceptor.listen();
-    m_impl->port = m_impl->acceptor.local_endpoint().port();
-    asio::co_spawn(m_impl->io, accept_loop(m_impl->state, m_impl->acceptor), ignore_exception);
-    m_impl->thread = std::thread([impl = m_impl.get()] { impl->io.run(); });
-}
+FakeHttps::FakeHttps(FakeHttpsOptions options) : m_impl(std::make_unique<Impl>(std::move(options))) {}
 
-FakeHttps::~FakeHttps() {
-    m_impl->io.stop();
-    m_impl->thread.join();
-}
+FakeHttps::~FakeHttps() = default;
 
 std::uint16_t FakeHttps::port() const {
-    return m_impl->port;
+    return m_impl->loopback.port();
 }
 
 std::vector<std::string> FakeHttps::requests() const {
-    std::lock_guard lock(m_impl->state->mutex);
-    return m_impl->state->requests;
+    return m_impl->requests.entries();
 }
 
 std::size_t FakeHttps::connections() const {
-    return m_impl->state->connections;
+    return m_impl->loopback.connections();
 }
 
 }  // namespace relaymetry::test

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "support/tls_server.hpp"
+
 namespace relaymetry::test {
 
 struct HttpsResponse {
@@ -24,8 +26,6 @@ struct HttpsResponse {
     std::chrono::milliseconds drip{0};  // > 0: the whole response, one byte per interval
     bool stall_after_headers = false;   // send the header, then nothing until the client gives up
 };
-
-enum class TlsVersion { tls1_0, tls1_1, tls1_2, tls1_3 };
 
 struct FakeHttpsOptions {
     std::filesystem::path chain_file;  // PEM: leaf first, then what the server sends along

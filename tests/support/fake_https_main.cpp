@@ -22,37 +22,16 @@
 //   "x" instead of body), "location": "...", "chunked": false, "end_chunked": true, "drip_ms": 0,
 //   "stall_after_headers": false }
 
-#include <fstream>
-#include <iostream>
-#include <optional>
-
 #include <nlohmann/json.hpp>
 
 #include "support/fake_https.hpp"
 #include "support/fake_program.hpp"
-#include "support/test_pki.hpp"
 
 namespace {
 
 using nlohmann::json;
 using relaymetry::test::HttpsResponse;
-using relaymetry::test::TlsVersion;
-
-TlsVersion parse_version(const std::string& text) {
-    if (text == "1.0") {
-        return TlsVersion::tls1_0;
-    }
-    if (text == "1.1") {
-        return TlsVersion::tls1_1;
-    }
-    if (text == "1.2") {
-        return TlsVersion::tls1_2;
-    }
-    if (text == "1.3") {
-        return TlsVersion::tls1_3;
-    }
-    throw std::runtime_error("unknown TLS version " + text);
-}
+using relaymetry::test::parse_tls_version;
 
 HttpsResponse parse_response(const json& object) {
     HttpsResponse response;
@@ -70,55 +49,35 @@ HttpsResponse parse_response(const json& object) {
     return response;
 }
 
+void serve(relaymetry::test::FakeProgram& program) {
+    const auto& scenario = program.scenario();
+    relaymetry::test::FakeHttpsOptions options;
+    if (scenario.contains("leaf")) {
+        const auto issued = program.issue_leaf(scenario.at("leaf"));
+        options.chain_file = issued.chain_file;
+        options.key_file = issued.key_file;
+    } else {
+        options.chain_file = scenario.value("cert", std::string());
+        options.key_file = scenario.value("key", std::string());
+    }
+    options.min_version = parse_tls_version(scenario.value("min_tls", std::string("1.0")));
+    options.max_version = parse_tls_version(scenario.value("max_tls", std::string("1.3")));
+    options.ciphers = scenario.value("ciphers", options.ciphers);
+    options.silent = scenario.value("silent", false);
+    if (scenario.contains("responses")) {
+        for (const auto& [path, response] : scenario.at("responses").items()) {
+            options.responses.emplace(path, parse_response(response));
+        }
+    }
+    if (scenario.contains("response")) {
+        options.fallback = parse_response(scenario.at("response"));
+    }
+    relaymetry::test::FakeHttps server(std::move(options));
+    program.serve_until_stopped(server.port());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 2) {
-        std::cerr << "usage: fake_https SCENARIO.json\n";
-        return 2;
-    }
-    const auto signals = relaymetry::test::block_stop_signals();
-
-    try {
-        std::ifstream file(argv[1]);
-        if (!file) {
-            std::cerr << "fake_https: cannot read " << argv[1] << "\n";
-            return 2;
-        }
-        const json scenario = json::parse(file);
-        relaymetry::test::FakeHttpsOptions options;
-        std::optional<relaymetry::test::TestPki> pki;
-        if (scenario.contains("leaf")) {
-            pki.emplace();
-            const auto issued = pki->issue(relaymetry::test::leaf_spec_from_json(scenario.at("leaf")));
-            options.chain_file = issued.chain_file;
-            options.key_file = issued.key_file;
-        } else {
-            options.chain_file = scenario.value("cert", std::string());
-            options.key_file = scenario.value("key", std::string());
-        }
-        options.min_version = parse_version(scenario.value("min_tls", std::string("1.0")));
-        options.max_version = parse_version(scenario.value("max_tls", std::string("1.3")));
-        options.ciphers = scenario.value("ciphers", options.ciphers);
-        options.silent = scenario.value("silent", false);
-        if (scenario.contains("responses")) {
-            for (const auto& [path, response] : scenario.at("responses").items()) {
-                options.responses.emplace(path, parse_response(response));
-            }
-        }
-        if (scenario.contains("response")) {
-            options.fallback = parse_response(scenario.at("response"));
-        }
-        relaymetry::test::FakeHttps server(std::move(options));
-        if (pki) {
-            std::cout << "ca_file " << pki->root_file().string() << "\n";
-        }
-        std::cout << "port " << server.port() << std::endl;
-
-        relaymetry::test::wait_for_stop(signals);
-        return 0;
-    } catch (const std::exception& error) {
-        std::cerr << "fake_https: " << error.what() << "\n";
-        return 2;
-    }
+    return relaymetry::test::run_fake_program(argc, argv, "fake_https", serve);
 }

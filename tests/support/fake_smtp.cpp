@@ -2,24 +2,17 @@
 #include "support/fake_smtp.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
-#include <exception>
-#include <mutex>
-#include <stdexcept>
-#include <thread>
 
-#include <openssl/ssl.h>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/redirect_error.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/streambuf.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+
+#include "support/loopback_server.hpp"
+#include "support/tls_server.hpp"
 
 namespace relaymetry::test {
 
@@ -31,58 +24,28 @@ using tcp = asio::ip::tcp;
 constexpr std::size_t k_max_command_line = 8192;
 constexpr std::size_t k_oversized_bytes = 10 * 1024 * 1024;
 
-// The server's state, shared by the thread that runs it and the test that queries it.
+TlsServerConfig tls_config(const FakeSmtpConfig& config) {
+    TlsServerConfig tls;
+    tls.chain_file = config.cert_file;
+    tls.key_file = config.key_file;
+    tls.min_version = config.tls_min_version;
+    tls.max_version = config.tls_max_version;
+    if (config.tls_seclevel0) {
+        tls.ciphers = "DEFAULT:@SECLEVEL=0";
+        tls.security_level0 = true;
+    }
+    return tls;
+}
+
+// The dialogue's state, shared by the sessions and the test that queries it.
 struct Server {
-    explicit Server(FakeSmtpConfig c) : config(std::move(c)), v4(io), v6(io) {}
+    explicit Server(FakeSmtpConfig c) : config(std::move(c)), tls(make_tls_server_context(tls_config(config))) {}
 
     FakeSmtpConfig config;
-    asio::io_context io;
-    asio::ssl::context tls{asio::ssl::context::tls_server};
-    tcp::acceptor v4;
-    tcp::acceptor v6;
-    bool v6_listening = false;
-    std::uint16_t port = 0;
-    std::thread thread;
-
-    mutable std::mutex mutex;
-    std::vector<std::string> commands;
-    std::size_t connections = 0;
-    std::size_t open = 0;
-    std::size_t peak = 0;
-    std::size_t handshakes = 0;
-
-    void record(const std::string& line) {
-        std::lock_guard lock(mutex);
-        commands.push_back(line);
-    }
+    asio::ssl::context tls;
+    ReceivedLog<std::string> commands;
+    std::atomic<std::size_t> handshakes{0};
 };
-
-// Counts one open connection for peak_connections().
-class OpenConnection {
-public:
-    explicit OpenConnection(Server* impl) : m_impl(impl) {
-        std::lock_guard lock(m_impl->mutex);
-        ++m_impl->connections;
-        ++m_impl->open;
-        m_impl->peak = std::max(m_impl->peak, m_impl->open);
-    }
-    ~OpenConnection() {
-        std::lock_guard lock(m_impl->mutex);
-        --m_impl->open;
-    }
-    OpenConnection(const OpenConnection&) = delete;
-    OpenConnection& operator=(const OpenConnection&) = delete;
-
-private:
-    Server* m_impl;
-};
-
-asio::awaitable<void> pause(std::chrono::milliseconds delay) {
-    if (delay.count() > 0) {
-        asio::steady_timer timer(co_await asio::this_coro::executor, delay);
-        co_await timer.async_wait(asio::use_awaitable);
-    }
-}
 
 template <typename Stream>
 asio::awaitable<void> write_text(Stream& stream, std::string text) {
@@ -154,7 +117,7 @@ asio::awaitable<DialogueEnd> converse(Server* impl, Stream& stream, bool tls_act
         while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
             line.pop_back();
         }
-        impl->record(line);
+        impl->commands.record(line);
         std::string verb = line.substr(0, line.find(' '));
         std::transform(verb.begin(), verb.end(), verb.begin(),
                        [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
@@ -225,10 +188,7 @@ asio::awaitable<void> reset_connection(tcp::socket& socket) {
 asio::awaitable<void> serve_tls(Server* impl, tcp::socket socket, bool banner_first) {
     asio::ssl::stream<tcp::socket> tls(std::move(socket), impl->tls);
     co_await tls.async_handshake(asio::ssl::stream_base::server, asio::use_awaitable);
-    {
-        std::lock_guard lock(impl->mutex);
-        ++impl->handshakes;
-    }
+    ++impl->handshakes;
     if (banner_first) {
         co_await send_banner(impl, tls);
     }
@@ -267,122 +227,42 @@ asio::awaitable<void> serve(Server* impl, tcp::socket socket) {
     co_await serve_tls(impl, std::move(socket), false);
 }
 
-asio::awaitable<void> session(Server* impl, tcp::socket socket) {
-    OpenConnection counted(impl);
-    try {
-        co_await serve(impl, std::move(socket));
-    } catch (const std::exception&) {
-        // The client went away or the handshake failed: both are what the tests provoke.
-    }
-}
-
-asio::awaitable<void> accept_loop(Server* impl, tcp::acceptor& acceptor) {
-    for (;;) {
-        auto socket = co_await acceptor.async_accept(asio::use_awaitable);
-        asio::co_spawn(acceptor.get_executor(), session(impl, std::move(socket)), [](std::exception_ptr) {
-            // session() catches everything it expects; nothing else can escape it.
-        });
-    }
-}
-
-void configure_tls(Server& impl) {
-    const auto& config = impl.config;
-    auto* context = impl.tls.native_handle();
-    if (config.tls_seclevel0) {
-        SSL_CTX_set_security_level(context, 0);
-        SSL_CTX_set_cipher_list(context, "DEFAULT:@SECLEVEL=0");
-    }
-    if (config.tls_min_version != 0) {
-        SSL_CTX_set_min_proto_version(context, config.tls_min_version);
-    }
-    if (config.tls_max_version != 0) {
-        SSL_CTX_set_max_proto_version(context, config.tls_max_version);
-    }
-    if (!config.cert_file.empty()) {
-        impl.tls.use_certificate_chain_file(config.cert_file.string());
-        impl.tls.use_private_key_file(config.key_file.string(), asio::ssl::context::pem);
-    }
-}
-
 }  // namespace
 
 struct FakeSmtp::Impl : Server {
-    using Server::Server;
+    explicit Impl(FakeSmtpConfig config)
+        : Server(std::move(config)),
+          loopback({.v6 = this->config.listen_v6 ? LoopbackV6::listen : LoopbackV6::refuse},
+                   [this](tcp::socket socket) { return serve(this, std::move(socket)); }) {}
+
+    LoopbackServer loopback;
 };
 
-FakeSmtp::FakeSmtp(FakeSmtpConfig config) : m_impl(std::make_unique<Impl>(std::move(config))) {
-    auto& impl = *m_impl;
-    configure_tls(impl);
-    // One port on both loopbacks: bind 127.0.0.1 to an ephemeral port, then ::1 to the same one;
-    // when another process holds that port on ::1, start over with a new one. ::1 is bound even
-    // when it is not to listen, so that its refusal is certain.
-    for (int attempt = 0; attempt < 20; ++attempt) {
-        impl.v4.open(tcp::v4());
-        impl.v4.bind(tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-        impl.v4.listen();
-        impl.port = impl.v4.local_endpoint().port();
-        boost::system::error_code error;
-        impl.v6.open(tcp::v6(), error);
-        if (!error) {
-            impl.v6.set_option(asio::ip::v6_only(true), error);
-        }
-        if (!error) {
-            impl.v6.bind(tcp::endpoint(asio::ip::make_address("::1"), impl.port), error);
-        }
-        if (!error && !impl.config.listen_v6) {
-            break;  // bound but not listening: [::1]:port refuses, and no one else can take it
-        }
-        if (!error) {
-            impl.v6.listen(asio::socket_base::max_listen_connections, error);
-        }
-        if (!error) {
-            impl.v6_listening = true;
-            break;
-        }
-        impl.v6.close(error);
-        impl.v4.close();
-    }
-    if (!impl.v4.is_open()) {
-        throw std::runtime_error("fake_smtp: no port free on both 127.0.0.1 and ::1");
-    }
-    // An accept loop ends only when the io_context stops: there is nothing to record.
-    asio::co_spawn(impl.io, accept_loop(&impl, impl.v4), [](std::exception_ptr) {});
-    if (impl.v6_listening) {
-        asio::co_spawn(impl.io, accept_loop(&impl, impl.v6), [](std::exception_ptr) {});
-    }
-    impl.thread = std::thread([server = &impl] { server->io.run(); });
-}
+FakeSmtp::FakeSmtp(FakeSmtpConfig config) : m_impl(std::make_unique<Impl>(std::move(config))) {}
 
-FakeSmtp::~FakeSmtp() {
-    m_impl->io.stop();
-    m_impl->thread.join();
-}
+FakeSmtp::~FakeSmtp() = default;
 
 std::uint16_t FakeSmtp::port() const {
-    return m_impl->port;
+    return m_impl->loopback.port();
 }
 
 bool FakeSmtp::listening_v6() const {
-    return m_impl->v6_listening;
+    return m_impl->loopback.listening_v6();
 }
 
 std::vector<std::string> FakeSmtp::commands() const {
-    std::lock_guard lock(m_impl->mutex);
-    return m_impl->commands;
+    return m_impl->commands.entries();
 }
 
 std::size_t FakeSmtp::connections() const {
-    std::lock_guard lock(m_impl->mutex);
-    return m_impl->connections;
+    return m_impl->loopback.connections();
 }
 
 std::size_t FakeSmtp::peak_connections() const {
-    std::lock_guard lock(m_impl->mutex);
-    return m_impl->peak;
+    return m_impl->loopback.peak_connections();
 }
 
 std::size_t FakeSmtp::handshakes() const {
-    std::lock_guard lock(m_impl->mutex);
     return m_impl->handshakes;
 }
 

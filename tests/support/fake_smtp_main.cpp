@@ -24,16 +24,13 @@
 // }
 
 #include <fstream>
-#include <iostream>
-#include <optional>
 #include <stdexcept>
 
-#include <openssl/ssl.h>
 #include <nlohmann/json.hpp>
 
 #include "support/fake_program.hpp"
 #include "support/fake_smtp.hpp"
-#include "support/test_pki.hpp"
+#include "support/tls_server.hpp"
 
 namespace {
 
@@ -41,20 +38,9 @@ using nlohmann::json;
 using relaymetry::test::SmtpBehaviour;
 using relaymetry::test::SmtpMode;
 
-int parse_version(const std::string& text) {
-    if (text == "1.0") {
-        return TLS1_VERSION;
-    }
-    if (text == "1.1") {
-        return TLS1_1_VERSION;
-    }
-    if (text == "1.2") {
-        return TLS1_2_VERSION;
-    }
-    if (text == "1.3") {
-        return TLS1_3_VERSION;
-    }
-    throw std::runtime_error("unknown TLS version " + text);
+// As FakeSmtpConfig takes it: OpenSSL's TLS1_VERSION ...
+int parse_version(const json& value) {
+    return relaymetry::test::openssl_version(relaymetry::test::parse_tls_version(value.get<std::string>()));
 }
 
 SmtpBehaviour parse_behaviour(const std::string& text) {
@@ -96,60 +82,39 @@ relaymetry::test::FakeSmtpConfig parse_config(const json& scenario) {
     config.step_delay = std::chrono::milliseconds(scenario.value("step_delay_ms", 0));
     config.drip_interval = std::chrono::milliseconds(scenario.value("drip_ms", 50));
     if (scenario.contains("min_tls")) {
-        config.tls_min_version = parse_version(scenario.at("min_tls").get<std::string>());
+        config.tls_min_version = parse_version(scenario.at("min_tls"));
     }
     if (scenario.contains("max_tls")) {
-        config.tls_max_version = parse_version(scenario.at("max_tls").get<std::string>());
+        config.tls_max_version = parse_version(scenario.at("max_tls"));
     }
     config.tls_seclevel0 = scenario.value("ciphers_seclevel0", false);
     config.listen_v6 = scenario.value("ipv6", true);
     return config;
 }
 
+void serve(relaymetry::test::FakeProgram& program) {
+    const auto& scenario = program.scenario();
+    auto config = parse_config(scenario);
+    if (scenario.contains("cert")) {
+        config.cert_file = scenario.at("cert").get<std::string>();
+        config.key_file = scenario.value("key", std::string());
+    } else {
+        const auto issued = program.issue_leaf(scenario.value("leaf", json::object()));
+        config.cert_file = issued.chain_file;
+        config.key_file = issued.key_file;
+    }
+    relaymetry::test::FakeSmtp server(std::move(config));
+    program.serve_until_stopped(server.port());
+    if (scenario.contains("record")) {
+        std::ofstream record(scenario.at("record").get<std::string>());
+        for (const auto& command : server.commands()) {
+            record << command << "\n";
+        }
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 2) {
-        std::cerr << "usage: fake_smtp SCENARIO.json\n";
-        return 2;
-    }
-    const auto signals = relaymetry::test::block_stop_signals();
-
-    try {
-        std::ifstream file(argv[1]);
-        if (!file) {
-            std::cerr << "fake_smtp: cannot read " << argv[1] << "\n";
-            return 2;
-        }
-        const json scenario = json::parse(file);
-        auto config = parse_config(scenario);
-        std::optional<relaymetry::test::TestPki> pki;
-        if (scenario.contains("cert")) {
-            config.cert_file = scenario.at("cert").get<std::string>();
-            config.key_file = scenario.value("key", std::string());
-        } else {
-            pki.emplace();
-            const auto issued =
-                pki->issue(relaymetry::test::leaf_spec_from_json(scenario.value("leaf", json::object())));
-            config.cert_file = issued.chain_file;
-            config.key_file = issued.key_file;
-        }
-        relaymetry::test::FakeSmtp server(std::move(config));
-        if (pki) {
-            std::cout << "ca_file " << pki->root_file().string() << "\n";
-        }
-        std::cout << "port " << server.port() << std::endl;
-
-        relaymetry::test::wait_for_stop(signals);
-        if (scenario.contains("record")) {
-            std::ofstream record(scenario.at("record").get<std::string>());
-            for (const auto& command : server.commands()) {
-                record << command << "\n";
-            }
-        }
-        return 0;
-    } catch (const std::exception& error) {
-        std::cerr << "fake_smtp: " << error.what() << "\n";
-        return 2;
-    }
+    return relaymetry::test::run_fake_program(argc, argv, "fake_smtp", serve);
 }
