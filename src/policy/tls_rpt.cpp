@@ -143,7 +143,6 @@ void parse_rua_list(std::string_view value, TlsRptParse& parse) {
 TlsRptParse parse_tls_rpt(std::string_view record) {
     TlsRptParse parse;
     const auto fields = split_record(record, k_version, parse.errors);
-    std::size_t rua_fields = 0;
     std::string rua_case_hint;
     for (const auto field : fields) {
         const auto equals = field.find('=');
@@ -154,8 +153,11 @@ TlsRptParse parse_tls_rpt(std::string_view record) {
         const auto name = field.substr(0, equals);
         const auto value = field.substr(equals + 1);
         if (name == "rua") {
-            ++rua_fields;
+            // §3: 1*(field-delim tlsrpt-field) lets rua appear more than once; every URI of every
+            // field is kept, in order ("the reporter MAY attempt to deliver to each", §3).
+            const auto before = parse.rua.size();
             parse_rua_list(value, parse);
+            parse.rua_field_sizes.push_back(parse.rua.size() - before);
             continue;
         }
         if (auto problem = extension_field_problem(name, value); !problem.empty()) {
@@ -167,16 +169,9 @@ TlsRptParse parse_tls_rpt(std::string_view record) {
         }
         parse.extensions.push_back(std::string(field));
     }
-    if (record.starts_with(k_version)) {
-        if (rua_fields == 0) {
-            parse.errors.push_back("the rua field is missing; add rua=mailto:address or rua=https://host/path" +
-                                   rua_case_hint);
-        } else if (rua_fields > 1) {
-            // RFC 8460 defines one rua holding a comma-separated list; with several, senders may keep
-            // only one of them.
-            parse.errors.push_back("rua appears " + std::to_string(rua_fields) +
-                                   " times; list every URI in one rua field, separated by ','");
-        }
+    if (record.starts_with(k_version) && parse.rua_field_sizes.empty()) {
+        parse.errors.push_back("the rua field is missing; add rua=mailto:address or rua=https://host/path" +
+                               rua_case_hint);
     }
     parse.valid = parse.errors.empty();
     return parse;

@@ -27,8 +27,11 @@ struct RuaUri {
 
 // RFC 8460 §3: "v=TLSRPTv1; rua=..." at _smtp._tls.<domain>.
 struct TlsRptParse {
-    bool valid = false;  // syntax valid (rua URIs may still be unusable)
-    std::vector<RuaUri> rua;
+    bool valid = false;       // syntax valid (rua URIs may still be unusable)
+    std::vector<RuaUri> rua;  // the URIs of every rua field, in record order
+    // How many of `rua` each rua= field holds, in record order: more than one entry means rua was
+    // repeated (the ABNF allows it, §3).
+    std::vector<std::size_t> rua_field_sizes;
     std::vector<std::string> extensions;
     std::vector<std::string> errors;
 };

@@ -12,11 +12,12 @@ namespace relaymetry::policy {
 // Parses one record, exact to the ABNF of §3; every problem is listed; every rua URI is checked
 // (mailto: with a valid address, or https: with a host).
 // `valid` and `errors` are about the record's own syntax: it begins with v=TLSRPTv1 (case-sensitive),
-// fields are separated by *WSP ";" *WSP, exactly one rua= field holds a non-empty list of URIs
-// separated by *WSP "," *WSP, extension fields are well formed. Whether each URI can receive reports
-// (RFC 3986 syntax, the scheme, the address) is in its RuaUri only, so one bad URI yields one
-// tls-rpt.rua-invalid finding, not also tls-rpt.invalid. A rua field given twice is an error: the
-// RFC defines one list, and senders may keep only one of the fields.
+// fields are separated by *WSP ";" *WSP, at least one rua= field, each holding a non-empty list of
+// URIs separated by *WSP "," *WSP, extension fields are well formed. Whether each URI can receive
+// reports (RFC 3986 syntax, the scheme, the address) is in its RuaUri only, so one bad URI yields one
+// tls-rpt.rua-invalid finding, not also tls-rpt.invalid. A repeated rua field is valid (the ABNF's
+// 1*(field-delim tlsrpt-field) allows it): the URIs of every field are kept in order, and
+// rua_field_sizes records how many each field held, for tls-rpt.rua-repeated.
 TlsRptParse parse_tls_rpt(std::string_view record);
 
 // The RRset: records not starting with "v=TLSRPTv1" (followed by ';', whitespace or the end) are

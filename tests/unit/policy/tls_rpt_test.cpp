@@ -83,6 +83,45 @@ TEST_CASE("each rua URI is checked", "[tls-rpt]") {
     CHECK(single("mailto:a@example.com mailto:b@example.com").error.find("whitespace") != std::string::npos);
 }
 
+TEST_CASE("rua may be repeated: every URI of every field is kept, in order", "[tls-rpt]") {
+    // §3: tlsrpt-record = tlsrpt-version 1*(field-delim tlsrpt-field) [field-delim]
+    const auto parse = parse_tls_rpt(
+        "v=TLSRPTv1; rua=mailto:a@example.com; future=1; rua=https://r.example.net/x, mailto:b@example.org; "
+        "rua=http://r.example.com/x");
+    CHECK(parse.valid);
+    CHECK(parse.errors.empty());
+    REQUIRE(parse.rua.size() == 4);
+    CHECK(parse.rua[0].uri == "mailto:a@example.com");
+    CHECK(parse.rua[1].uri == "https://r.example.net/x");
+    CHECK(parse.rua[2].uri == "mailto:b@example.org");
+    CHECK(parse.rua[3].uri == "http://r.example.com/x");
+    CHECK(parse.rua[0].valid);
+    CHECK(parse.rua[1].valid);
+    CHECK(parse.rua[2].valid);
+    CHECK_FALSE(parse.rua[3].valid);  // each URI still checked, whichever field holds it
+    CHECK(parse.rua_field_sizes == std::vector<std::size_t>{1, 2, 1});
+    REQUIRE(parse.extensions.size() == 1);
+    CHECK(parse.extensions[0] == "future=1");
+
+    SECTION("a repeated empty rua is still an error") {
+        const auto empty = parse_tls_rpt("v=TLSRPTv1; rua=mailto:a@example.com; rua=");
+        CHECK_FALSE(empty.valid);
+        CHECK(has_error(empty, "rua is empty"));
+        CHECK(empty.rua_field_sizes == std::vector<std::size_t>{1, 0});
+    }
+    SECTION("one rua with several URIs is one field") {
+        const auto one = parse_tls_rpt("v=TLSRPTv1; rua=mailto:a@example.com,mailto:b@example.com");
+        CHECK(one.valid);
+        CHECK(one.rua_field_sizes == std::vector<std::size_t>{2});
+    }
+    SECTION("RUA= is an extension, not a second rua field") {
+        const auto upper = parse_tls_rpt("v=TLSRPTv1; rua=mailto:a@example.com; RUA=mailto:b@example.com");
+        CHECK(upper.valid);
+        CHECK(upper.rua.size() == 1);
+        CHECK(upper.rua_field_sizes == std::vector<std::size_t>{1});
+    }
+}
+
 TEST_CASE("an unusable rua URI does not make the record syntax invalid", "[tls-rpt]") {
     const auto parse = parse_tls_rpt("v=TLSRPTv1; rua=http://r.example.com/x");
     CHECK(parse.valid);
@@ -98,8 +137,6 @@ TEST_CASE("record-level errors", "[tls-rpt]") {
     CHECK(has_error(parse_tls_rpt("rua=mailto:a@example.com; v=TLSRPTv1"), "must begin with v=TLSRPTv1"));
     CHECK(has_error(parse_tls_rpt("v=TLSRPTv1; rua="), "rua is empty"));
     CHECK(has_error(parse_tls_rpt("v=TLSRPTv1; rua=mailto:a@example.com,,mailto:b@example.com"), "empty entry"));
-    CHECK(has_error(parse_tls_rpt("v=TLSRPTv1; rua=mailto:a@example.com; rua=mailto:b@example.com"),
-                    "rua appears 2 times"));
     CHECK(has_error(parse_tls_rpt("v=TLSRPTv1;; rua=mailto:a@example.com"), "empty field"));
     CHECK(has_error(parse_tls_rpt("v=TLSRPTv1; rua=mailto:a@example.com; x=a b"), "contains a space"));
 }
@@ -120,6 +157,7 @@ TEST_CASE("the TLS-RPT RRset as a sender sees it", "[tls-rpt]") {
           TxtStatus::not_published);
     CHECK(tls_rpt_facts(LookupStatus::nxdomain, {}).status == TxtStatus::not_published);
     CHECK(tls_rpt_facts(LookupStatus::servfail, {}).status == TxtStatus::lookup_failed);
+    CHECK(tls_rpt_facts(LookupStatus::answer, {good + "; rua=mailto:b@example.com"}).status == TxtStatus::published);
     const auto facts = tls_rpt_facts(LookupStatus::answer, {good});
     CHECK(facts.records == std::vector<std::string>{good});
     REQUIRE(facts.parse.rua.size() == 1);
