@@ -35,9 +35,11 @@ namespace {
 
 struct Outcome {
     bool done = false;
-    std::string rendered;  // with its trailing newline
-    bool failed = false;   // a finding at or above --fail-on
-    std::optional<std::string> internal_error;
+    std::string rendered;                            // with its trailing newline
+    bool failed = false;                             // a finding at or above --fail-on
+    bool could_not_check = false;                    // the resolver did not answer (dns.resolver-unreachable)
+    std::optional<std::string> internal_error;       // an exception escaped the check: nothing to print
+    std::vector<std::string> internal_probe_errors;  // probes that ended in internal-error (printed too)
 };
 
 // Shared by the workers; lives on run_check's stack for the whole io_context::run().
@@ -49,16 +51,21 @@ struct Run {
     std::size_t next_to_print = 0;
     std::ostream* out;
     std::ostream* err;
+    bool resolver_reported = false;  // the one stderr line about an unreachable resolver
 
     // Prints every finished result that has no unfinished one before it.
     void flush() {
         while (next_to_print < outcomes.size() && outcomes[next_to_print].done) {
             auto& outcome = outcomes[next_to_print];
+            const auto& domain = config->domains[next_to_print];
             if (outcome.internal_error) {
-                *err << "relaymetry: " << config->domains[next_to_print]
-                     << ": internal error: " << *outcome.internal_error << '\n';
+                *err << "relaymetry: " << domain << ": internal error: " << *outcome.internal_error << '\n';
             } else {
                 *out << outcome.rendered << std::flush;
+            }
+            for (const auto& error : outcome.internal_probe_errors) {
+                *err << "relaymetry: " << domain
+                     << ": internal error (a bug, not the server's fault): " << report::escape_untrusted(error) << '\n';
             }
             // Printed results are dropped, so memory stays flat however many domains follow.
             outcomes[next_to_print].rendered = std::string();
@@ -66,6 +73,25 @@ struct Run {
         }
     }
 };
+
+// Where a probe or fetch ended in internal-error: "mail.example.com:465 [192.0.2.1]: internal error: ...".
+std::vector<std::string> internal_errors(const DomainFacts& facts) {
+    std::vector<std::string> errors;
+    if (facts.submission) {
+        for (const auto& endpoint : facts.submission->endpoints) {
+            for (const auto& probe : endpoint.addresses) {
+                if (probe.status == ProbeStatus::internal_error) {
+                    errors.push_back(to_string(Target::at_address(endpoint.host, endpoint.port, probe.address)) + ": " +
+                                     probe.error.value_or("internal error"));
+                }
+            }
+        }
+    }
+    if (facts.mta_sts && facts.mta_sts->policy && facts.mta_sts->policy->status == PolicyFetchStatus::internal_error) {
+        errors.push_back(facts.mta_sts->policy->url + ": " + facts.mta_sts->policy->error.value_or("internal error"));
+    }
+    return errors;
+}
 
 std::string render(const CheckRun& config, const DomainFacts& facts, const Findings& findings) {
     if (config.json) {
@@ -78,7 +104,16 @@ asio::awaitable<void> check_one(Run* run, std::size_t index) {
     auto& outcome = run->outcomes[index];
     try {
         auto facts = co_await collect(run->config->domains[index], run->settings);
+        rules::settle(facts);
         auto findings = rules::evaluate(facts, run->config->rule_options);
+        outcome.could_not_check = resolver_unreachable(facts.dns);
+        if (outcome.could_not_check && !run->resolver_reported) {
+            run->resolver_reported = true;
+            *run->err << "relaymetry: the resolver " << report::escape_untrusted(resolvers_text(facts.dns))
+                      << " did not answer any lookup: domains checked through it could not be checked (exit code "
+                         "4)\n";
+        }
+        outcome.internal_probe_errors = internal_errors(facts);
         std::erase_if(findings, [&](const Finding& finding) { return run->config->gate.ignored(finding); });
         outcome.failed = run->config->gate.fails(findings);
         outcome.rendered = render(*run->config, facts, findings);
@@ -122,8 +157,10 @@ ExitCode run_check(CheckRun config, std::ostream& out, std::ostream& err) {
         code = ExitCode::internal;
     }
     for (const auto& outcome : run.outcomes) {
-        if (outcome.internal_error || !outcome.done) {
+        if (outcome.internal_error || !outcome.done || !outcome.internal_probe_errors.empty()) {
             code = worst(code, ExitCode::internal);
+        } else if (outcome.could_not_check) {
+            code = worst(code, ExitCode::could_not_check);
         } else if (outcome.failed) {
             code = worst(code, ExitCode::findings);
         }

@@ -153,10 +153,10 @@ struct CheckArgs {
     std::vector<std::string> dns;
     std::vector<std::string> connect_to;
     std::string ca_file;
-    double timeout = 15;
+    double timeout = std::chrono::duration<double>(k_default_timeout).count();
     std::vector<std::string> only;
-    int expiry_warning = 14;
-    std::size_t parallel = 16;
+    int expiry_warning = k_default_expiry_warning_days;
+    std::size_t parallel = k_default_parallel;
     std::string ehlo;
     bool timings = false;
 };
@@ -183,14 +183,16 @@ ExitCode check(const CheckArgs& args) {
             return ExitCode::usage;
         }
     }
-    run.settings.dns.servers = args.dns;
+    dns::ResolverConfig resolver_config;
+    resolver_config.servers = args.dns;
+    probe::ProberSettings prober;
     for (const auto& text : args.connect_to) {
         auto rule = probe::parse_connect_to(text);
         if (!rule) {
             err << "relaymetry: --connect-to " << report::escape_untrusted(text) << ": " << rule.error() << '\n';
             return ExitCode::usage;
         }
-        run.settings.connect_to.push_back(*rule);
+        prober.connect_to.push_back(*rule);
     }
     if (!parse_areas(args.only, run.settings.areas, err) || !make_gate(args.output, run.gate, err)) {
         return ExitCode::usage;
@@ -206,13 +208,15 @@ ExitCode check(const CheckArgs& args) {
         err << "relaymetry: --ca-file " << report::escape_untrusted(args.ca_file) << ": " << error.what() << '\n';
         return ExitCode::usage;
     }
-    run.settings.tls = tls.get();
-    run.settings.limiter = probe::make_connection_limiter();
-    run.settings.timeout = std::chrono::milliseconds(static_cast<long long>(args.timeout * 1000));
+    prober.tls = tls.get();
+    prober.limiter = probe::make_connection_limiter();
     if (!args.ehlo.empty()) {
-        run.settings.ehlo_name = args.ehlo;
+        prober.ehlo_name = args.ehlo;
     }
-    run.settings.clock = [] { return std::chrono::system_clock::now(); };
+    run.settings.resolvers = dns::make_cares_resolver_factory(std::move(resolver_config));
+    run.settings.fetcher = probe::make_policy_fetcher(tls.get(), prober.connect_to);
+    run.settings.prober = probe::make_submission_prober(std::move(prober));
+    run.settings.timeout = std::chrono::milliseconds(static_cast<long long>(args.timeout * 1000));
     run.rule_options.expiry_warning_days = args.expiry_warning;
     run.json = args.output.json;
     run.text = text_options(args.output, args.timings);

@@ -11,7 +11,6 @@
 #include "relaymetry/policy/mta_sts_policy.hpp"
 #include "relaymetry/policy/mta_sts_txt.hpp"
 #include "relaymetry/policy/tls_rpt.hpp"
-#include "relaymetry/probe/policy_fetch.hpp"
 
 namespace relaymetry::app {
 
@@ -19,24 +18,45 @@ namespace asio = boost::asio;
 
 namespace {
 
-using Deadline = std::chrono::steady_clock::time_point;
+// Counts what the resolver did with this domain's lookups (DnsFacts): whether the check could run
+// at all is a question about the resolver, which only the sum of every lookup answers.
+class ObservedResolver : public dns::Resolver {
+public:
+    ObservedResolver(std::unique_ptr<dns::Resolver> inner, DnsFacts* facts)
+        : m_inner(std::move(inner)), m_facts(facts) {}
+
+    asio::awaitable<LookupResult> lookup(std::string name, RecordType type) override {
+        auto result = co_await m_inner->lookup(std::move(name), type);
+        ++m_facts->lookups;
+        if (is_resolver_failure(result.status)) {
+            ++m_facts->resolver_failures;
+        }
+        co_return result;
+    }
+
+    // Asks the resolver something any working resolver answers at once from its cache (the root's A
+    // RRset: NODATA), beside the domain's own lookups. When every lookup of the domain fails, this
+    // tells "the resolver does not answer" from "the domain's name servers do not answer".
+    asio::awaitable<void> check_liveness() {
+        const auto result = co_await m_inner->lookup(".", RecordType::a);
+        m_facts->resolver_answered_liveness = !is_resolver_failure(result.status);
+    }
+
+private:
+    std::unique_ptr<dns::Resolver> m_inner;
+    DnsFacts* m_facts;
+};
 
 // Each branch below is one independent chain of dependent steps. They write into the one
 // DomainFacts owned by collect(), which outlives them (it awaits them all); single-threaded loop.
 
 // SRV -> target addresses -> every address of every endpoint probed at once.
-asio::awaitable<void> submission_branch(DomainFacts* facts, dns::Resolver* resolver,
-                                        std::shared_ptr<const CollectSettings> settings, Deadline deadline) {
+asio::awaitable<void> submission_branch(DomainFacts* facts, dns::Resolver* resolver, probe::SubmissionProber* prober,
+                                        CheckTime time) {
     auto submission = co_await dns::discover_submission(*resolver, facts->domain);
-    probe::ProbeOptions options;
-    options.tls = settings->tls;
-    options.limiter = settings->limiter;
-    options.ehlo_name = settings->ehlo_name;
-    options.connect_to = settings->connect_to;
-    options.deadline = deadline;
     std::vector<asio::awaitable<std::vector<AddressProbe>>> probes;
     for (const auto& endpoint : submission.endpoints) {
-        probes.push_back(probe::probe_endpoint(endpoint, options));
+        probes.push_back(prober->probe(endpoint, time));
     }
     auto results = co_await io::gather(std::move(probes));
     for (std::size_t i = 0; i < results.size(); ++i) {
@@ -64,55 +84,33 @@ void note_failures(std::vector<LookupFailure>& failures, const HostAddresses& ho
     }
 }
 
-asio::awaitable<void> mta_sts_txt_branch(MtaStsFacts* mta_sts, dns::Resolver* resolver, std::string domain) {
-    auto txt = co_await dns::lookup_txt(*resolver, "_mta-sts." + domain);
-    note_failure(mta_sts->lookup_failures, txt);
-    mta_sts->txt = policy::mta_sts_txt_facts(txt.status, txt.txt);
-}
+// The two MTA-STS chains run concurrently; each keeps its own failures, merged in a fixed order
+// (TXT first) once both are done, so the report does not depend on which answer came first.
+struct MtaStsBranches {
+    MtaStsFacts facts;
+    std::vector<LookupFailure> txt_failures;
+    std::vector<LookupFailure> policy_failures;
+};
 
-// What a sender makes of a 200 response (RFC 8461 §3.3): a certificate that does not verify for the
-// policy host means no policy at all (tls-failed), and a body that does not parse is invalid. The body
-// is parsed either way, so the report shows what the admin is about to publish.
-void judge_fetched_policy(MtaStsPolicyFacts& fetched) {
-    if (fetched.status != PolicyFetchStatus::fetched || !fetched.body) {
-        return;
-    }
-    fetched.parse = policy::parse_mta_sts_policy(*fetched.body);
-    const auto* certificate = fetched.tls && fetched.tls->certificate ? &*fetched.tls->certificate : nullptr;
-    if (certificate && !certificate->chain_valid) {
-        fetched.status = PolicyFetchStatus::tls_failed;
-        fetched.error = "the certificate of the policy host is not valid: " +
-                        certificate->verify_error.value_or("verification failed");
-    } else if (!fetched.parse->valid) {
-        fetched.status = PolicyFetchStatus::invalid;
-    }
+asio::awaitable<void> mta_sts_txt_branch(MtaStsBranches* mta_sts, dns::Resolver* resolver, std::string domain) {
+    auto txt = co_await dns::lookup_txt(*resolver, "_mta-sts." + domain);
+    note_failure(mta_sts->txt_failures, txt);
+    mta_sts->facts.txt = policy::mta_sts_txt_facts(txt.status, txt.txt);
 }
 
 // RFC 8461 §3.3: the policy host is resolved and fetched without waiting for the TXT record, so
-// that a policy without a TXT can be told and the fetch adds no round trip to the check.
-asio::awaitable<void> mta_sts_policy_branch(MtaStsFacts* mta_sts, dns::Resolver* resolver,
-                                            std::shared_ptr<const CollectSettings> settings, std::string domain,
-                                            Deadline deadline) {
+// that a policy without a TXT can be told and the fetch adds no round trip to the check. The body
+// is parsed whatever the certificate: the report shows what the admin is about to publish.
+asio::awaitable<void> mta_sts_policy_branch(MtaStsBranches* mta_sts, dns::Resolver* resolver,
+                                            probe::PolicyFetcher* fetcher, std::string domain, CheckTime time) {
     const std::string host = "mta-sts." + domain;
     auto resolution = co_await dns::resolve_host(*resolver, host);
-    note_failures(mta_sts->lookup_failures, resolution);
-    const bool lookup_failed = is_failure(resolution.v4_status) && is_failure(resolution.v6_status) &&
-                               !probe::redirect(settings->connect_to, host, 443);
-    if (lookup_failed) {
-        MtaStsPolicyFacts not_fetched;
-        not_fetched.url = "https://" + host + "/.well-known/mta-sts.txt";
-        not_fetched.error = "the addresses of " + host + " could not be looked up";
-        not_fetched.resolution = std::move(resolution);
-        mta_sts->policy = std::move(not_fetched);
-        co_return;
+    note_failures(mta_sts->policy_failures, resolution);
+    auto fetched = co_await fetcher->fetch(host, std::move(resolution), time);
+    if (fetched.status == PolicyFetchStatus::fetched && fetched.body) {
+        fetched.parse = policy::parse_mta_sts_policy(*fetched.body);
     }
-    probe::FetchOptions options;
-    options.tls = settings->tls;
-    options.connect_to = settings->connect_to;
-    options.deadline = deadline;
-    auto fetched = co_await probe::fetch_policy(host, std::move(resolution), std::move(options));
-    judge_fetched_policy(fetched);
-    mta_sts->policy = std::move(fetched);
+    mta_sts->facts.policy = std::move(fetched);
 }
 
 asio::awaitable<void> tls_rpt_branch(DomainFacts* facts, dns::Resolver* resolver) {
@@ -144,32 +142,40 @@ asio::awaitable<DomainFacts> collect(std::string domain, std::shared_ptr<const C
     DomainFacts facts;
     facts.domain = std::move(domain);
     facts.started_at = settings->clock();
+    facts.dns.resolvers = settings->resolvers->servers();
     const auto started = std::chrono::steady_clock::now();
-    const auto deadline = started + settings->timeout;
+    const CheckTime time{started + settings->timeout, facts.started_at};
 
-    auto resolver = dns::make_cares_resolver(co_await asio::this_coro::executor, settings->dns, deadline);
+    ObservedResolver resolver(settings->resolvers->make(co_await asio::this_coro::executor, time.deadline), &facts.dns);
     const Areas& areas = settings->areas;
     // The MX records decide whether the domain takes mail at all (RFC 7505), which the MTA-STS and
     // TLS-RPT judgements need; they are looked up whenever one of those areas is checked.
     const bool need_mx = areas.mx || areas.mta_sts || areas.tls_rpt;
 
+    MtaStsBranches mta_sts;
     std::vector<asio::awaitable<void>> branches;
+    branches.push_back(resolver.check_liveness());
     if (areas.submission) {
-        branches.push_back(submission_branch(&facts, resolver.get(), settings, deadline));
+        branches.push_back(submission_branch(&facts, &resolver, settings->prober.get(), time));
     }
     if (need_mx) {
-        branches.push_back(mx_branch(&facts, resolver.get()));
+        branches.push_back(mx_branch(&facts, &resolver));
     }
     if (areas.mta_sts) {
-        facts.mta_sts.emplace();
-        branches.push_back(mta_sts_txt_branch(&*facts.mta_sts, resolver.get(), facts.domain));
-        branches.push_back(mta_sts_policy_branch(&*facts.mta_sts, resolver.get(), settings, facts.domain, deadline));
+        branches.push_back(mta_sts_txt_branch(&mta_sts, &resolver, facts.domain));
+        branches.push_back(mta_sts_policy_branch(&mta_sts, &resolver, settings->fetcher.get(), facts.domain, time));
     }
     if (areas.tls_rpt) {
-        branches.push_back(tls_rpt_branch(&facts, resolver.get()));
+        branches.push_back(tls_rpt_branch(&facts, &resolver));
     }
     co_await io::gather(std::move(branches));
 
+    if (areas.mta_sts) {
+        mta_sts.facts.lookup_failures = std::move(mta_sts.txt_failures);
+        mta_sts.facts.lookup_failures.insert(mta_sts.facts.lookup_failures.end(), mta_sts.policy_failures.begin(),
+                                             mta_sts.policy_failures.end());
+        facts.mta_sts = std::move(mta_sts.facts);
+    }
     derive_mx_coverage(facts);
     facts.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     co_return facts;

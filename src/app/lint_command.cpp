@@ -5,10 +5,10 @@
 #include <iostream>
 #include <iterator>
 
+#include "relaymetry/core/constants.hpp"
 #include "relaymetry/policy/mta_sts_policy.hpp"
 #include "relaymetry/policy/mta_sts_txt.hpp"
 #include "relaymetry/policy/tls_rpt.hpp"
-#include "relaymetry/probe/policy_fetch.hpp"
 #include "relaymetry/rules/rules.hpp"
 
 namespace relaymetry::app {
@@ -16,7 +16,7 @@ namespace relaymetry::app {
 namespace {
 
 // A policy file is read a little past the limit senders apply, so "too large" can be told.
-constexpr std::size_t k_policy_read_cap = probe::k_max_policy_bytes + 1;
+constexpr std::size_t k_policy_read_cap = k_max_policy_bytes + 1;
 
 std::optional<std::string> read_capped(std::istream& stream, std::size_t cap) {
     std::string content(cap, '\0');
@@ -33,7 +33,7 @@ report::LintReport lint_policy(const std::string& body, const std::vector<std::s
     lint.kind = "mta-sts-policy";
     MtaStsPolicyFacts policy;
     policy.url = "(local file)";
-    if (body.size() > probe::k_max_policy_bytes) {
+    if (body.size() > k_max_policy_bytes) {
         policy.status = PolicyFetchStatus::too_large;
     } else {
         policy.status = PolicyFetchStatus::fetched;
@@ -53,7 +53,6 @@ report::LintReport lint_policy(const std::string& body, const std::vector<std::s
         }
         lint.facts.mx = std::move(mx);
     }
-    lint.valid = policy.parse && policy.parse->valid;
     mta_sts.policy = std::move(policy);
     lint.facts.mta_sts = std::move(mta_sts);
     return lint;
@@ -71,7 +70,6 @@ report::LintReport lint_mta_sts_txt(const std::vector<std::string>& records) {
         mta_sts.txt->status = TxtStatus::invalid;
         mta_sts.txt->parse = policy::parse_mta_sts_txt(records.front());
     }
-    lint.valid = mta_sts.txt->status == TxtStatus::published;
     lint.facts.mta_sts = std::move(mta_sts);
     return lint;
 }
@@ -84,10 +82,6 @@ report::LintReport lint_tls_rpt(const std::vector<std::string>& records) {
         tls_rpt.status = TxtStatus::invalid;
         tls_rpt.parse = policy::parse_tls_rpt(records.front());
     }
-    // A record whose every rua is unusable gets no report to anyone: not what the admin meant.
-    const bool any_usable_rua =
-        std::any_of(tls_rpt.parse.rua.begin(), tls_rpt.parse.rua.end(), [](const RuaUri& rua) { return rua.valid; });
-    lint.valid = tls_rpt.status == TxtStatus::published && any_usable_rua;
     lint.facts.tls_rpt = std::move(tls_rpt);
     return lint;
 }
@@ -119,6 +113,12 @@ ExitCode run_lint(const LintRun& run, std::istream& in, std::ostream& out, std::
         case LintKind::tls_rpt: lint = lint_tls_rpt(run.inputs); break;
     }
     lint.facts.domain = run.domain;
+    rules::settle(lint.facts);
+    switch (run.kind) {
+        case LintKind::mta_sts_policy: lint.valid = rules::sender_accepts(*lint.facts.mta_sts->policy); break;
+        case LintKind::mta_sts_txt: lint.valid = rules::sender_accepts(*lint.facts.mta_sts->txt); break;
+        case LintKind::tls_rpt: lint.valid = rules::sender_accepts(*lint.facts.tls_rpt); break;
+    }
     auto findings = rules::evaluate(lint.facts, rules::RuleOptions{});
     std::erase_if(findings, [&](const Finding& finding) { return run.gate.ignored(finding); });
     lint.findings = std::move(findings);

@@ -2,7 +2,9 @@
 #include "relaymetry/core/dns_types.hpp"
 #include "relaymetry/core/facts.hpp"
 #include "relaymetry/core/finding.hpp"
+#include "relaymetry/core/net_error.hpp"
 #include "relaymetry/core/policy_types.hpp"
+#include "relaymetry/core/tls_types.hpp"
 
 namespace relaymetry {
 
@@ -15,6 +17,7 @@ std::string_view to_string(LookupStatus status) {
         case LookupStatus::refused: return "refused";
         case LookupStatus::timeout: return "timeout";
         case LookupStatus::malformed: return "malformed";
+        case LookupStatus::unreachable: return "unreachable";
     }
     return "unknown";
 }
@@ -94,6 +97,7 @@ std::string_view to_string(ProbeStatus status) {
         case ProbeStatus::tls_failed: return "tls-failed";
         case ProbeStatus::protocol_error: return "protocol-error";
         case ProbeStatus::inconclusive: return "inconclusive";
+        case ProbeStatus::internal_error: return "internal-error";
     }
     return "unknown";
 }
@@ -119,8 +123,208 @@ std::string_view to_string(PolicyFetchStatus status) {
         case PolicyFetchStatus::too_large: return "too-large";
         case PolicyFetchStatus::invalid: return "invalid";
         case PolicyFetchStatus::unreachable: return "unreachable";
+        case PolicyFetchStatus::timeout: return "timeout";
+        case PolicyFetchStatus::internal_error: return "internal-error";
     }
     return "unknown";
+}
+
+std::string resolvers_text(const DnsFacts& dns) {
+    if (dns.resolvers.empty()) {
+        return "the system's resolvers (/etc/resolv.conf)";
+    }
+    std::string text;
+    for (const auto& server : dns.resolvers) {
+        text += (text.empty() ? "" : ", ") + server;
+    }
+    return text;
+}
+
+std::string_view to_string(TargetKind kind) {
+    switch (kind) {
+        case TargetKind::domain: return "domain";
+        case TargetKind::record: return "record";
+        case TargetKind::host: return "host";
+        case TargetKind::endpoint: return "endpoint";
+        case TargetKind::address: return "address";
+    }
+    return "domain";
+}
+
+std::string to_string(const Target& target) {
+    switch (target.kind) {
+        case TargetKind::endpoint: return target.name + ":" + std::to_string(target.port);
+        case TargetKind::address: return target.name + ":" + std::to_string(target.port) + " [" + target.address + "]";
+        default: return target.name;
+    }
+}
+
+std::string_view to_string(TlsVersion version) {
+    switch (version) {
+        case TlsVersion::tls1_0: return "TLSv1";
+        case TlsVersion::tls1_1: return "TLSv1.1";
+        case TlsVersion::tls1_2: return "TLSv1.2";
+        case TlsVersion::tls1_3: return "TLSv1.3";
+    }
+    return "unknown";
+}
+
+std::string version_name(const std::optional<TlsVersion>& version) {
+    return version ? std::string(to_string(*version)) : "no version";
+}
+
+std::optional<TlsVersion> parse_tls_version(std::string_view name) {
+    for (auto version : {TlsVersion::tls1_0, TlsVersion::tls1_1, TlsVersion::tls1_2, TlsVersion::tls1_3}) {
+        if (to_string(version) == name) {
+            return version;
+        }
+    }
+    return std::nullopt;
+}
+
+std::string_view algorithm_name(const KeyType& key) {
+    switch (key.algorithm) {
+        case KeyAlgorithm::rsa: return "RSA";
+        case KeyAlgorithm::ec: return "EC";
+        case KeyAlgorithm::ed25519: return "Ed25519";
+        case KeyAlgorithm::ed448: return "Ed448";
+        case KeyAlgorithm::dsa: return "DSA";
+        case KeyAlgorithm::other: break;
+    }
+    return key.other_name.empty() ? std::string_view("unknown") : std::string_view(key.other_name);
+}
+
+std::string display_name(const KeyType& key) {
+    switch (key.algorithm) {
+        case KeyAlgorithm::ed25519:
+        case KeyAlgorithm::ed448: return std::string(algorithm_name(key));
+        case KeyAlgorithm::ec: return "EC-" + (key.curve.empty() ? std::to_string(key.bits) : key.curve);
+        default: break;
+    }
+    if (key.algorithm == KeyAlgorithm::other && key.other_name.empty()) {
+        return "unknown";
+    }
+    return std::string(algorithm_name(key)) + "-" + std::to_string(key.bits);
+}
+
+bool is_weak(const KeyType& key) {
+    switch (key.algorithm) {
+        case KeyAlgorithm::rsa: return key.bits < k_min_rsa_bits;
+        case KeyAlgorithm::dsa: return key.bits < k_min_dsa_bits;
+        case KeyAlgorithm::ec: return key.bits < k_min_ec_bits;
+        default: return false;
+    }
+}
+
+std::string_view to_string(VerifyError error) {
+    switch (error) {
+        case VerifyError::expired: return "expired";
+        case VerifyError::not_yet_valid: return "not-yet-valid";
+        case VerifyError::unknown_issuer: return "unknown-issuer";
+        case VerifyError::self_signed: return "self-signed";
+        case VerifyError::missing_intermediate: return "missing-intermediate";
+        case VerifyError::name_mismatch: return "name-mismatch";
+        case VerifyError::weak_key: return "weak-key";
+        case VerifyError::weak_digest: return "weak-digest";
+        case VerifyError::other: return "other";
+    }
+    return "other";
+}
+
+namespace {
+
+// "the server certificate" / "the certificate at depth 1 in the chain (CN=...)".
+std::string which_certificate(const VerifyFailure& failure) {
+    if (failure.depth == 0) {
+        return "the server certificate";
+    }
+    return "the certificate at depth " + std::to_string(failure.depth) + " in the chain (" + failure.subject + ")";
+}
+
+// The name a certificate was checked against is an IP literal (IPv6 has a colon, IPv4 only digits and
+// dots); host names never look like either.
+bool looks_like_ip_literal(std::string_view host) {
+    return host.find(':') != std::string_view::npos ||
+           (!host.empty() && host.find_first_not_of("0123456789.") == std::string_view::npos);
+}
+
+}  // namespace
+
+std::string describe(const VerifyFailure& failure, std::string_view host) {
+    switch (failure.reason) {
+        case VerifyError::expired:
+            return failure.depth == 0 ? "certificate has expired" : which_certificate(failure) + " has expired";
+        case VerifyError::not_yet_valid:
+            return failure.depth == 0 ? "certificate is not yet valid"
+                                      : which_certificate(failure) + " is not yet valid";
+        case VerifyError::self_signed:
+            if (failure.depth == 0) {
+                return "self-signed certificate: it is not issued by a trusted certificate authority";
+            }
+            return "self-signed certificate in the chain: its root (" + failure.subject +
+                   ") is not a trusted authority";
+        case VerifyError::unknown_issuer:
+        case VerifyError::missing_intermediate:
+            return "unable to get local issuer certificate: the issuing CA (" + failure.issuer +
+                   ") is unknown, or the server does not send the intermediate certificate";
+        case VerifyError::name_mismatch:
+            return "certificate does not match the " +
+                   std::string(looks_like_ip_literal(host) ? "IP address " : "host name ") + std::string(host);
+        case VerifyError::weak_key:
+            if (failure.depth == 0) {
+                return "the server certificate's key is too small: current clients refuse it";
+            }
+            return "the key of a CA certificate in the chain (" + failure.subject +
+                   ") is too small: current clients refuse it";
+        case VerifyError::weak_digest:
+            return which_certificate(failure) +
+                   " is signed with a weak digest (such as SHA-1): current clients refuse it";
+        case VerifyError::other: break;
+    }
+    return failure.openssl_text + " (at depth " + std::to_string(failure.depth) + ")";
+}
+
+std::string_view describe(CipherWeakness weakness) {
+    switch (weakness) {
+        case CipherWeakness::null_cipher: return "NULL cipher (no encryption)";
+        case CipherWeakness::rc4: return "RC4";
+        case CipherWeakness::triple_des: return "3DES";
+        case CipherWeakness::des: return "DES";
+        case CipherWeakness::export_grade: return "EXPORT";
+        case CipherWeakness::md5_mac: return "MD5 MAC";
+        case CipherWeakness::no_forward_secrecy: return "no forward secrecy";
+    }
+    return "weak";
+}
+
+std::string_view to_string(NetErrorKind kind) {
+    switch (kind) {
+        case NetErrorKind::refused: return "refused";
+        case NetErrorKind::timeout: return "timeout";
+        case NetErrorKind::reset: return "reset";
+        case NetErrorKind::closed: return "closed";
+        case NetErrorKind::unreachable: return "unreachable";
+        case NetErrorKind::tls_alert: return "tls-alert";
+        case NetErrorKind::tls_error: return "tls-error";
+        case NetErrorKind::protocol: return "protocol-error";
+        case NetErrorKind::internal: return "internal-error";
+    }
+    return "internal-error";
+}
+
+std::string describe(const NetError& error) {
+    switch (error.kind) {
+        case NetErrorKind::refused: return "connection refused";
+        case NetErrorKind::timeout: return "no answer within the deadline";
+        case NetErrorKind::reset: return "the server reset the connection";
+        case NetErrorKind::closed: return "the server closed the connection";
+        case NetErrorKind::unreachable: return error.detail.empty() ? "unreachable" : error.detail;
+        case NetErrorKind::tls_alert: return "the server sent the TLS alert \"" + error.alert + "\"";
+        case NetErrorKind::tls_error:
+        case NetErrorKind::protocol: return error.detail;
+        case NetErrorKind::internal: return "internal error: " + error.detail;
+    }
+    return error.detail;
 }
 
 }  // namespace relaymetry

@@ -143,6 +143,7 @@ std::string describe_failure(LookupStatus status) {
         case LookupStatus::refused: return "the DNS server refused to answer (REFUSED)";
         case LookupStatus::timeout: return "could not contact the DNS server: no answer in time";
         case LookupStatus::malformed: return "the DNS server sent an answer that could not be parsed";
+        case LookupStatus::unreachable: return "could not contact the DNS server: connection refused";
         case LookupStatus::answer:
         case LookupStatus::nxdomain:
         case LookupStatus::nodata: return {};

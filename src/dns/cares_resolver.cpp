@@ -173,8 +173,8 @@ LookupResult result_of(const QueryState& query, int status, const unsigned char*
             return failure(query.name, query.type, LookupStatus::timeout,
                            "could not contact the DNS server: no answer before the check's deadline");
         case ARES_ECONNREFUSED:
-            return failure(query.name, query.type, LookupStatus::timeout,
-                           "could not contact the DNS server: connection refused");
+            return failure(query.name, query.type, LookupStatus::unreachable,
+                           describe_failure(LookupStatus::unreachable));
         case ARES_EDESTRUCTION:
             return failure(query.name, query.type, LookupStatus::timeout,
                            "the lookup was abandoned before an answer came");
@@ -470,6 +470,28 @@ std::unique_ptr<Resolver> make_cares_resolver(asio::any_io_executor executor, co
     auto core = std::make_shared<CaresCore>(std::move(executor), deadline);
     core->open(config);
     return std::make_unique<CaresResolver>(std::move(core));
+}
+
+namespace {
+
+class CaresResolverFactory : public ResolverFactory {
+public:
+    explicit CaresResolverFactory(ResolverConfig config) : m_config(std::move(config)) {}
+
+    std::unique_ptr<Resolver> make(asio::any_io_executor executor,
+                                   std::chrono::steady_clock::time_point deadline) override {
+        return make_cares_resolver(std::move(executor), m_config, deadline);
+    }
+    std::vector<std::string> servers() const override { return m_config.servers; }
+
+private:
+    ResolverConfig m_config;
+};
+
+}  // namespace
+
+std::shared_ptr<ResolverFactory> make_cares_resolver_factory(ResolverConfig config) {
+    return std::make_shared<CaresResolverFactory>(std::move(config));
 }
 
 }  // namespace relaymetry::dns

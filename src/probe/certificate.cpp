@@ -14,6 +14,7 @@
 #include <ctime>
 
 #include "openssl_handles.hpp"
+#include "relaymetry/probe/connect_to.hpp"
 
 namespace relaymetry::probe {
 
@@ -76,47 +77,90 @@ std::vector<std::string> subject_alt_names(X509* cert) {
     return names;
 }
 
-void describe_key(X509* cert, CertificateInfo& info) {
-    EVP_PKEY* key = X509_get0_pubkey(cert);
-    if (key == nullptr) {
-        info.key_type = "unknown";
-        info.key = "unknown";
-        return;
+KeyType describe_key(X509* cert) {
+    KeyType key;
+    EVP_PKEY* pkey = X509_get0_pubkey(cert);
+    if (pkey == nullptr) {
+        return key;
     }
-    info.key_bits = EVP_PKEY_get_bits(key);
-    switch (EVP_PKEY_get_base_id(key)) {
+    key.bits = EVP_PKEY_get_bits(pkey);
+    switch (EVP_PKEY_get_base_id(pkey)) {
         case EVP_PKEY_RSA:
-        case EVP_PKEY_RSA_PSS: info.key_type = "RSA"; break;
+        case EVP_PKEY_RSA_PSS: key.algorithm = KeyAlgorithm::rsa; break;
         case EVP_PKEY_EC: {
-            info.key_type = "EC";
+            key.algorithm = KeyAlgorithm::ec;
             std::array<char, 80> group{};
-            std::string curve = "EC-" + std::to_string(info.key_bits);
-            if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group.data(), group.size(), nullptr)) {
-                // "prime256v1" -> "P-256" -> "EC-P256"; curves without a NIST name keep OpenSSL's.
+            if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group.data(), group.size(), nullptr)) {
+                // "prime256v1" -> "P-256" -> "P256"; curves without a NIST name keep OpenSSL's.
                 const char* nist = EC_curve_nid2nist(OBJ_txt2nid(group.data()));
-                std::string shown = nist != nullptr ? nist : group.data();
-                std::erase(shown, '-');
-                curve = "EC-" + shown;
+                key.curve = nist != nullptr ? nist : group.data();
+                std::erase(key.curve, '-');
             }
-            info.key = curve;
-            return;
+            break;
         }
-        case EVP_PKEY_ED25519:
-            info.key_type = "Ed25519";
-            info.key = "Ed25519";
-            return;
-        case EVP_PKEY_ED448:
-            info.key_type = "Ed448";
-            info.key = "Ed448";
-            return;
-        case EVP_PKEY_DSA: info.key_type = "DSA"; break;
+        case EVP_PKEY_ED25519: key.algorithm = KeyAlgorithm::ed25519; break;
+        case EVP_PKEY_ED448: key.algorithm = KeyAlgorithm::ed448; break;
+        case EVP_PKEY_DSA: key.algorithm = KeyAlgorithm::dsa; break;
         default: {
-            const char* name = OBJ_nid2sn(EVP_PKEY_get_base_id(key));
-            info.key_type = name != nullptr ? name : "unknown";
+            const char* name = OBJ_nid2sn(EVP_PKEY_get_base_id(pkey));
+            key.other_name = name != nullptr ? name : "";
             break;
         }
     }
-    info.key = info.key_type + "-" + std::to_string(info.key_bits);
+    return key;
+}
+
+SignatureDigest signature_digest(X509* cert) {
+    int digest_nid = NID_undef;
+    int key_nid = NID_undef;
+    if (OBJ_find_sigid_algs(X509_get_signature_nid(cert), &digest_nid, &key_nid) != 1) {
+        return SignatureDigest::other;
+    }
+    switch (digest_nid) {
+        case NID_md5: return SignatureDigest::md5;
+        case NID_sha1: return SignatureDigest::sha1;
+        case NID_sha224: return SignatureDigest::sha224;
+        case NID_sha256: return SignatureDigest::sha256;
+        case NID_sha384: return SignatureDigest::sha384;
+        case NID_sha512: return SignatureDigest::sha512;
+        case NID_undef: return SignatureDigest::intrinsic;  // Ed25519/Ed448 hash inside the scheme
+        default: return SignatureDigest::other;
+    }
+}
+
+std::string hex(const unsigned char* data, std::size_t size) {
+    static constexpr char k_digits[] = "0123456789abcdef";
+    std::string text;
+    text.reserve(size * 2);
+    for (std::size_t i = 0; i < size; ++i) {
+        text += k_digits[data[i] >> 4];
+        text += k_digits[data[i] & 0x0F];
+    }
+    return text;
+}
+
+std::string digest_hex(const std::vector<std::uint8_t>& bytes, const EVP_MD* md) {
+    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+    unsigned int size = 0;
+    if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &size, md, nullptr) != 1) {
+        return {};
+    }
+    return hex(digest.data(), size);
+}
+
+// i2d_* into a vector: the DER of the certificate or of its SubjectPublicKeyInfo.
+template <typename Object, typename Encode>
+std::vector<std::uint8_t> der_of(Object* object, Encode encode) {
+    const int size = encode(object, nullptr);
+    if (size <= 0) {
+        return {};
+    }
+    std::vector<std::uint8_t> der(static_cast<std::size_t>(size));
+    unsigned char* out = der.data();
+    if (encode(object, &out) != size) {
+        return {};
+    }
+    return der;
 }
 
 struct VerifyOutcome {
@@ -127,15 +171,9 @@ struct VerifyOutcome {
     std::string issuer;
 };
 
-bool is_ip_literal(const std::string& host) {
-    std::array<unsigned char, 16> buffer{};
-    return inet_pton(AF_INET, host.c_str(), buffer.data()) == 1 ||
-           inet_pton(AF_INET6, host.c_str(), buffer.data()) == 1;
-}
-
-// host == nullptr: no name check. check_time == false: dates ignored.
+// host == nullptr: no name check. check_time == false: dates ignored; otherwise judged at `now`.
 VerifyOutcome verify(X509* leaf, STACK_OF(X509) * sent, X509_STORE* trust, const std::string* host, int auth_level,
-                     bool check_time) {
+                     bool check_time, std::time_t now) {
     VerifyOutcome outcome;
     StoreCtxPtr context(X509_STORE_CTX_new());
     if (!context || X509_STORE_CTX_init(context.get(), trust, leaf, sent) != 1) {
@@ -146,7 +184,9 @@ VerifyOutcome verify(X509* leaf, STACK_OF(X509) * sent, X509_STORE* trust, const
     X509_STORE_CTX_set_default(context.get(), "ssl_server");
     X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(context.get());
     X509_VERIFY_PARAM_set_auth_level(param, auth_level);
-    if (!check_time) {
+    if (check_time) {
+        X509_VERIFY_PARAM_set_time(param, now);
+    } else {
         X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_NO_CHECK_TIME);
     }
     if (host != nullptr) {
@@ -171,46 +211,38 @@ VerifyOutcome verify(X509* leaf, STACK_OF(X509) * sent, X509_STORE* trust, const
     return outcome;
 }
 
-std::string which(const VerifyOutcome& outcome) {
-    if (outcome.depth == 0) {
-        return "the server certificate";
-    }
-    return "the certificate at depth " + std::to_string(outcome.depth) + " in the chain (" + outcome.subject + ")";
-}
-
-// Plain English for the verification errors a mail admin meets; OpenSSL's own text otherwise.
-std::string explain(const VerifyOutcome& outcome, const std::string& host) {
+VerifyError reason_of(const VerifyOutcome& outcome, bool intermediates_sent) {
     switch (outcome.error) {
-        case X509_V_ERR_CERT_HAS_EXPIRED:
-            return outcome.depth == 0 ? "certificate has expired" : which(outcome) + " has expired";
-        case X509_V_ERR_CERT_NOT_YET_VALID:
-            return outcome.depth == 0 ? "certificate is not yet valid" : which(outcome) + " is not yet valid";
+        case X509_V_ERR_CERT_HAS_EXPIRED: return VerifyError::expired;
+        case X509_V_ERR_CERT_NOT_YET_VALID: return VerifyError::not_yet_valid;
         case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-            return "self-signed certificate: it is not issued by a trusted certificate authority";
-        case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-            return "self-signed certificate in the chain: its root (" + outcome.subject +
-                   ") is not a trusted authority";
+        case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN: return VerifyError::self_signed;
         case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
         case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
         case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-            return "unable to get local issuer certificate: the issuing CA (" + outcome.issuer +
-                   ") is unknown, or the server does not send the intermediate certificate";
-        case X509_V_ERR_HOSTNAME_MISMATCH: return "certificate does not match the host name " + host;
-        case X509_V_ERR_IP_ADDRESS_MISMATCH: return "certificate does not match the IP address " + host;
-        case X509_V_ERR_EE_KEY_TOO_SMALL: return "the server certificate's key is too small: current clients refuse it";
-        case X509_V_ERR_CA_KEY_TOO_SMALL:
-            return "the key of a CA certificate in the chain (" + outcome.subject +
-                   ") is too small: current clients refuse it";
-        case X509_V_ERR_CA_MD_TOO_WEAK:
-            return which(outcome) + " is signed with a weak digest (such as SHA-1): current clients refuse it";
-        case X509_V_ERR_CERT_SIGNATURE_FAILURE: return "the signature on " + which(outcome) + " does not verify";
-        case X509_V_ERR_INVALID_CA: return which(outcome) + " is used as a CA but is not one";
-        case X509_V_ERR_INVALID_PURPOSE: return which(outcome) + " is not valid for TLS server authentication";
-        case X509_V_ERR_CERT_REVOKED: return which(outcome) + " has been revoked";
-        default:
-            return std::string(X509_verify_cert_error_string(outcome.error)) + " (at depth " +
-                   std::to_string(outcome.depth) + ")";
+            // The issuer of the certificate at `depth` is neither sent nor trusted. For the leaf of a
+            // server that sends nothing else, that is almost always the missing intermediate; higher
+            // up the chain the server did send intermediates, and the CA they lead to is unknown.
+            return outcome.depth == 0 && !intermediates_sent ? VerifyError::missing_intermediate
+                                                             : VerifyError::unknown_issuer;
+        case X509_V_ERR_HOSTNAME_MISMATCH:
+        case X509_V_ERR_IP_ADDRESS_MISMATCH: return VerifyError::name_mismatch;
+        case X509_V_ERR_EE_KEY_TOO_SMALL:
+        case X509_V_ERR_CA_KEY_TOO_SMALL: return VerifyError::weak_key;
+        case X509_V_ERR_CA_MD_TOO_WEAK: return VerifyError::weak_digest;
+        default: return VerifyError::other;
     }
+}
+
+VerifyFailure failure_of(const VerifyOutcome& outcome, bool intermediates_sent) {
+    VerifyFailure failure;
+    failure.reason = reason_of(outcome, intermediates_sent);
+    failure.openssl_code = outcome.error;
+    failure.openssl_text = X509_verify_cert_error_string(outcome.error);
+    failure.depth = outcome.depth;
+    failure.subject = outcome.subject;
+    failure.issuer = outcome.issuer;
+    return failure;
 }
 
 }  // namespace
@@ -222,16 +254,23 @@ CertificateInfo describe_certificate(X509* cert) {
     info.san = subject_alt_names(cert);
     info.not_before = epoch_seconds(X509_get0_notBefore(cert));
     info.not_after = epoch_seconds(X509_get0_notAfter(cert));
-    describe_key(cert, info);
+    info.key = describe_key(cert);
     const int signature_nid = X509_get_signature_nid(cert);
     const char* signature = signature_nid != NID_undef ? OBJ_nid2ln(signature_nid) : nullptr;
     info.signature = signature != nullptr ? signature : "unknown";
+    info.signature_digest = signature_digest(cert);
     // Issuer name equals subject (and key identifiers agree); the signature itself is not checked.
     info.self_signed = X509_self_signed(cert, 0) == 1;
+    info.der = der_of(cert, i2d_X509);
+    info.sha256 = digest_hex(info.der, EVP_sha256());
+    const auto spki = der_of(X509_get_X509_PUBKEY(cert), i2d_X509_PUBKEY);
+    info.spki_sha256 = digest_hex(spki, EVP_sha256());
+    info.spki_sha512 = digest_hex(spki, EVP_sha512());
     return info;
 }
 
-CertificateFacts judge_certificate(X509* leaf, STACK_OF(X509) * sent, X509_STORE* trust, const std::string& host) {
+CertificateFacts judge_certificate(X509* leaf, STACK_OF(X509) * sent, X509_STORE* trust, const std::string& host,
+                                   std::time_t now) {
     CertificateFacts facts;
     facts.leaf = describe_certificate(leaf);
     if (sent != nullptr) {
@@ -242,19 +281,20 @@ CertificateFacts judge_certificate(X509* leaf, STACK_OF(X509) * sent, X509_STORE
             }
         }
     }
+    const bool intermediates_sent = !facts.intermediates.empty();
 
-    const VerifyOutcome full = verify(leaf, sent, trust, &host, k_client_auth_level, true);
+    const VerifyOutcome full = verify(leaf, sent, trust, &host, k_client_auth_level, true, now);
     facts.chain_valid = full.ok;
     if (!full.ok) {
-        facts.verify_error = explain(full, host);
+        facts.verify_error = failure_of(full, intermediates_sent);
     }
     // Dates, the host name and key/digest strength have rules of their own (cert.expired,
     // cert.name-mismatch, cert.weak-key, cert.weak-signature): trust_error is only about the path.
     // A chain that passes the full verification passes this one too: only a failure needs it.
     if (!full.ok) {
-        const VerifyOutcome path = verify(leaf, sent, trust, nullptr, 0, false);
+        const VerifyOutcome path = verify(leaf, sent, trust, nullptr, 0, false, now);
         if (!path.ok) {
-            facts.trust_error = explain(path, host);
+            facts.trust_error = failure_of(path, intermediates_sent);
         }
     }
     facts.name_match = is_ip_literal(host) ? X509_check_ip_asc(leaf, host.c_str(), 0) == 1

@@ -49,11 +49,6 @@ tl::expected<std::uint16_t, std::string> parse_port(std::string_view text, std::
     return static_cast<std::uint16_t>(value);
 }
 
-bool is_ip_literal(const std::string& address) {
-    unsigned char buffer[16];
-    return inet_pton(AF_INET, address.c_str(), buffer) == 1 || inet_pton(AF_INET6, address.c_str(), buffer) == 1;
-}
-
 std::string lower(std::string_view text) {
     std::string out(text);
     std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -113,6 +108,11 @@ std::optional<Destination> redirect(const std::vector<ConnectToRule>& rules, std
         }
     }
     return std::nullopt;
+}
+
+bool is_ip_literal(const std::string& text) {
+    unsigned char buffer[16];
+    return inet_pton(AF_INET, text.c_str(), buffer) == 1 || inet_pton(AF_INET6, text.c_str(), buffer) == 1;
 }
 
 }  // namespace relaymetry::probe

@@ -2,7 +2,7 @@
 //
 // Every step (connect, handshake, write, header, body) runs against the one absolute deadline of the
 // caller, so a server that drips bytes, stalls after its header or never ends a chunked body is cut
-// off at the deadline and reported as unreachable with a "timed out ..." error: a sender fetching the
+// off at the deadline and reported as timeout with a "timed out ..." error: a sender fetching the
 // policy would give up the same way, and for it the policy is not available.
 
 #include "relaymetry/probe/policy_fetch.hpp"
@@ -20,6 +20,8 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
+#include "relaymetry/io/net_error.hpp"
+
 namespace relaymetry::probe {
 
 namespace {
@@ -30,14 +32,21 @@ namespace http = boost::beast::http;
 using boost::system::error_code;
 using Clock = std::chrono::steady_clock;
 
-constexpr std::uint16_t k_https_port = 443;
-constexpr const char* k_policy_path = "/.well-known/mta-sts.txt";  // RFC 8461 §3.3
 constexpr std::size_t k_max_header_bytes = 16 * 1024;
 // The read buffer holds at most the header plus what the parser has not consumed yet.
 constexpr std::size_t k_read_buffer_bytes = k_max_header_bytes + k_max_policy_bytes;
 
 bool is_timeout(const error_code& error) {
-    return error == beast::error::timeout || error == asio::error::timed_out;
+    return io::classify(error).kind == NetErrorKind::timeout;
+}
+
+// A failure to get an answer from this address: timeout, internal, or unreachable (try the next).
+PolicyFetchStatus failure_status(const error_code& error) {
+    switch (io::classify(error).kind) {
+        case NetErrorKind::timeout: return PolicyFetchStatus::timeout;
+        case NetErrorKind::internal: return PolicyFetchStatus::internal_error;
+        default: return PolicyFetchStatus::unreachable;
+    }
 }
 
 // The parser's own complaints (bad status line, bad field...), not the connection ending early.
@@ -47,25 +56,8 @@ bool is_malformed_http(const error_code& error) {
 }
 
 std::string describe(const error_code& error) {
-    if (is_timeout(error)) {
-        return "timed out";
-    }
-    if (error == asio::error::connection_refused) {
-        return "connection refused";
-    }
-    if (error == asio::error::connection_reset) {
-        return "connection reset by the server";
-    }
-    if (error == asio::error::eof || error == asio::ssl::error::stream_truncated) {
-        return "the server closed the connection";
-    }
-    if (error == asio::error::host_unreachable) {
-        return "host unreachable";
-    }
-    if (error == asio::error::network_unreachable) {
-        return "network unreachable";
-    }
-    return error.message();
+    const auto net = io::classify(error);
+    return net.kind == NetErrorKind::timeout ? std::string("timed out") : relaymetry::describe(net);
 }
 
 std::string endpoint_text(const Destination& destination) {
@@ -96,7 +88,7 @@ asio::awaitable<void> read_response(TlsStream& stream, Clock::time_point deadlin
             facts.status = PolicyFetchStatus::http_error;
             facts.error = where + ": malformed HTTP response: " + error.message();
         } else {
-            facts.status = PolicyFetchStatus::unreachable;
+            facts.status = failure_status(error);
             facts.error = where + ": " +
                           (is_timeout(error) ? std::string("timed out waiting for the HTTP response")
                                              : "no HTTP response: " + describe(error));
@@ -141,7 +133,7 @@ asio::awaitable<void> read_response(TlsStream& stream, Clock::time_point deadlin
     }
     if (error) {
         const std::string received = std::to_string(parser.get().body().size()) + " bytes received";
-        facts.status = PolicyFetchStatus::unreachable;
+        facts.status = failure_status(error);
         facts.error = where + ": " +
                       (is_timeout(error) ? "timed out reading the policy body (" + received + ")"
                                          : "the policy body is incomplete (" + received + "): " + describe(error));
@@ -151,9 +143,10 @@ asio::awaitable<void> read_response(TlsStream& stream, Clock::time_point deadlin
     facts.body = std::move(parser.get().body());
 }
 
-// One address: connect, handshake, GET, read. Status unreachable means "try the next address".
+// One address: connect, handshake, GET, read. Status unreachable or timeout means "try the next
+// address".
 asio::awaitable<MtaStsPolicyFacts> fetch_from(std::string host, Destination destination, asio::ssl::context* tls,
-                                              Clock::time_point deadline) {
+                                              Clock::time_point deadline, std::chrono::system_clock::time_point now) {
     MtaStsPolicyFacts facts;
     facts.status = PolicyFetchStatus::unreachable;
     const std::string where = endpoint_text(destination);
@@ -169,6 +162,7 @@ asio::awaitable<MtaStsPolicyFacts> fetch_from(std::string host, Destination dest
         co_await tcp.async_connect(asio::ip::tcp::endpoint(address, destination.port),
                                    asio::redirect_error(asio::use_awaitable, error));
         if (error) {
+            facts.status = failure_status(error);
             facts.error = where + ": " + (is_timeout(error) ? std::string("connection timed out") : describe(error));
             co_return facts;
         }
@@ -180,7 +174,13 @@ asio::awaitable<MtaStsPolicyFacts> fetch_from(std::string host, Destination dest
                                         asio::redirect_error(asio::use_awaitable, error));
         if (is_timeout(error)) {
             // A silent server does not answer on 443: that is no verdict on its TLS.
+            facts.status = PolicyFetchStatus::timeout;
             facts.error = where + ": TLS handshake timed out";
+            co_return facts;
+        }
+        if (error && io::classify(error).kind == NetErrorKind::internal) {
+            facts.status = PolicyFetchStatus::internal_error;
+            facts.error = where + ": " + describe(error);
             co_return facts;
         }
         if (error) {
@@ -188,7 +188,7 @@ asio::awaitable<MtaStsPolicyFacts> fetch_from(std::string host, Destination dest
             facts.error = where + ": TLS handshake failed: " + describe(error);
             co_return facts;
         }
-        facts.tls = inspect_session(stream.native_handle(), host);
+        facts.tls = inspect_session(stream.native_handle(), host, now);
 
         http::request<http::empty_body> request{http::verb::get, k_policy_path, 11};
         request.set(http::field::host, host);
@@ -197,6 +197,7 @@ asio::awaitable<MtaStsPolicyFacts> fetch_from(std::string host, Destination dest
         beast::get_lowest_layer(stream).expires_at(deadline);
         co_await http::async_write(stream, request, asio::redirect_error(asio::use_awaitable, error));
         if (error) {
+            facts.status = failure_status(error);
             facts.error = where + ": " +
                           (is_timeout(error) ? std::string("timed out sending the request")
                                              : "cannot send the request: " + describe(error));
@@ -205,7 +206,8 @@ asio::awaitable<MtaStsPolicyFacts> fetch_from(std::string host, Destination dest
         co_await read_response(stream, deadline, where, facts);
         // Connection: close was asked for; no TLS shutdown, which a stalled server could drag out.
     } catch (const std::exception& exception) {
-        facts.status = PolicyFetchStatus::unreachable;
+        // Every network error above is a value; an exception is a bug of ours.
+        facts.status = PolicyFetchStatus::internal_error;
         facts.error = where + ": internal error: " + exception.what();
     }
     co_return facts;
@@ -216,12 +218,17 @@ std::string no_address_error(const HostAddresses& resolution, const std::string&
            ", AAAA: " + std::string(to_string(resolution.v6_status)) + ")";
 }
 
+// Whether an attempt ended without an answer from the address, so the next one is worth trying.
+bool no_answer(PolicyFetchStatus status) {
+    return status == PolicyFetchStatus::unreachable || status == PolicyFetchStatus::timeout;
+}
+
 }  // namespace
 
 asio::awaitable<MtaStsPolicyFacts> fetch_policy(std::string host, HostAddresses resolution, FetchOptions options) {
     assert(options.tls != nullptr);
     MtaStsPolicyFacts facts;
-    facts.url = "https://" + host + k_policy_path;
+    facts.url = policy_url(host);
     facts.status = PolicyFetchStatus::unreachable;
 
     std::vector<Destination> destinations;
@@ -233,7 +240,13 @@ asio::awaitable<MtaStsPolicyFacts> fetch_policy(std::string host, HostAddresses 
         }
     }
     if (destinations.empty()) {
-        facts.error = no_address_error(resolution, host);
+        if (is_failure(resolution.v4_status) && is_failure(resolution.v6_status)) {
+            // Not the policy host's fault: dns.lookup-failed reports the lookups.
+            facts.status = PolicyFetchStatus::not_fetched;
+            facts.error = "the addresses of " + host + " could not be looked up";
+        } else {
+            facts.error = no_address_error(resolution, host);
+        }
         facts.resolution = std::move(resolution);
         co_return facts;
     }
@@ -244,22 +257,48 @@ asio::awaitable<MtaStsPolicyFacts> fetch_policy(std::string host, HostAddresses 
             errors += "; " + endpoint_text(destination) + ": not tried, the time limit was reached";
             continue;
         }
-        MtaStsPolicyFacts attempt =
-            co_await fetch_from(host, destination, &options.tls->get(HandshakeProfile::modern), options.deadline);
+        MtaStsPolicyFacts attempt = co_await fetch_from(host, destination, &options.tls->get(HandshakeProfile::modern),
+                                                        options.deadline, options.now);
         if (attempt.error) {
             errors += (errors.empty() ? "" : "; ") + *attempt.error;
         }
         facts = std::move(attempt);
-        if (facts.status != PolicyFetchStatus::unreachable) {
+        if (!no_answer(facts.status)) {
             break;  // an answer, good or bad, is the answer (RFC 8461 §3.3 has no retry on errors)
         }
     }
-    if (facts.status == PolicyFetchStatus::unreachable) {
+    if (no_answer(facts.status)) {
         facts.error = errors;
     }
-    facts.url = "https://" + host + k_policy_path;
+    facts.url = policy_url(host);
     facts.resolution = std::move(resolution);
     co_return facts;
+}
+
+namespace {
+
+class RealPolicyFetcher : public PolicyFetcher {
+public:
+    RealPolicyFetcher(TlsContexts* tls, std::vector<ConnectToRule> connect_to)
+        : m_tls(tls), m_connect_to(std::move(connect_to)) {}
+
+    asio::awaitable<MtaStsPolicyFacts> fetch(std::string host, HostAddresses resolution, CheckTime time) override {
+        // A named local, not a temporary inside the co_await expression: GCC 12 destroys such a
+        // temporary twice (docs/STYLE: coroutine pitfalls).
+        FetchOptions options{m_tls, m_connect_to, time.deadline, time.now};
+        auto facts = co_await fetch_policy(std::move(host), std::move(resolution), std::move(options));
+        co_return facts;
+    }
+
+private:
+    TlsContexts* m_tls;
+    std::vector<ConnectToRule> m_connect_to;
+};
+
+}  // namespace
+
+std::shared_ptr<PolicyFetcher> make_policy_fetcher(TlsContexts* tls, std::vector<ConnectToRule> connect_to) {
+    return std::make_shared<RealPolicyFetcher>(tls, std::move(connect_to));
 }
 
 }  // namespace relaymetry::probe

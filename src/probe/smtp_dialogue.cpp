@@ -4,23 +4,11 @@
 #include <algorithm>
 #include <cctype>
 
-#include <boost/asio/error.hpp>
-#include <boost/asio/ssl/error.hpp>
-#include <boost/beast/core/error.hpp>
+#include "relaymetry/io/net_error.hpp"
 
 namespace relaymetry::probe {
 
 namespace {
-
-bool is_timeout(const boost::system::error_code& error) {
-    return error == boost::beast::error::timeout || error == boost::asio::error::timed_out ||
-           error == boost::asio::error::operation_aborted;
-}
-
-bool is_close(const boost::system::error_code& error) {
-    return error == boost::asio::error::eof || error == boost::asio::error::connection_reset ||
-           error == boost::asio::error::broken_pipe || error == boost::asio::ssl::error::stream_truncated;
-}
 
 std::string_view step_name(Step step) {
     switch (step) {
@@ -37,47 +25,37 @@ std::string_view step_name(Step step) {
 }  // namespace
 
 ProbeStatus classify(const boost::system::error_code& error, Step step) {
-    if (is_timeout(error)) {
-        return ProbeStatus::timeout;
+    const auto net = io::classify(error);
+    switch (net.kind) {
+        case NetErrorKind::timeout: return ProbeStatus::timeout;
+        case NetErrorKind::refused: return ProbeStatus::refused;
+        case NetErrorKind::unreachable: return ProbeStatus::unreachable;
+        case NetErrorKind::internal: return ProbeStatus::internal_error;
+        case NetErrorKind::tls_alert:
+        case NetErrorKind::tls_error: return ProbeStatus::tls_failed;
+        case NetErrorKind::reset:
+        case NetErrorKind::closed:
+        case NetErrorKind::protocol: break;
     }
-    if (error == boost::asio::error::connection_refused) {
-        return ProbeStatus::refused;
-    }
-    if (error == boost::asio::error::network_unreachable || error == boost::asio::error::host_unreachable ||
-        error == boost::asio::error::address_family_not_supported) {
-        return ProbeStatus::unreachable;
-    }
-    if (step == Step::handshake || error.category() == boost::asio::error::get_ssl_category()) {
+    if (step == Step::handshake) {
         return ProbeStatus::tls_failed;
     }
     // A server that hangs up once it has greeted us (instead of answering EHLO) is turning the
     // probe away, typically for load: that says nothing about its TLS posture.
-    if (is_close(error) && step == Step::ehlo) {
+    if ((net.kind == NetErrorKind::closed || net.kind == NetErrorKind::reset) && step == Step::ehlo) {
         return ProbeStatus::inconclusive;
     }
     return ProbeStatus::protocol_error;
 }
 
 std::string error_text(const boost::system::error_code& error) {
-    auto text = error.message();
-    if (!text.empty()) {
-        text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
-    }
-    return text;
+    return io::classify(error).detail;
 }
 
 std::string describe(const boost::system::error_code& error, Step step) {
-    std::string what;
-    if (is_timeout(error)) {
-        what = "no answer within the deadline";
-    } else if (error == boost::asio::error::eof) {
-        what = "the server closed the connection";
-    } else if (error == boost::asio::error::connection_reset) {
-        what = "the server reset the connection";
-    } else {
-        what = error_text(error);
-    }
-    return what + " " + std::string(step_name(step));
+    const auto net = io::classify(error);
+    const bool library_words = net.kind == NetErrorKind::protocol || net.kind == NetErrorKind::tls_error;
+    return (library_words ? net.detail : relaymetry::describe(net)) + " " + std::string(step_name(step));
 }
 
 bool says_too_busy(const SmtpReply& reply) {

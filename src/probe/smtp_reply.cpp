@@ -57,29 +57,27 @@ tl::expected<SmtpReplyLine, std::string> parse_reply_line(std::string_view line)
     return result;
 }
 
-std::optional<SmtpReply> ReplyAssembler::add_line(std::string_view line) {
+tl::expected<std::optional<SmtpReply>, std::string> ReplyAssembler::add_line(std::string_view line) {
     auto parsed = parse_reply_line(line);
     if (!parsed) {
-        throw ProbeFailure(ProbeStatus::protocol_error, parsed.error());
+        return tl::unexpected(parsed.error());
     }
     if (!m_pending.lines.empty() && parsed->code != m_pending.code) {
         // RFC 5321 §4.2.1: every line of a multiline reply carries the same code.
-        throw ProbeFailure(ProbeStatus::protocol_error, "multiline reply changes its code from " +
-                                                            std::to_string(m_pending.code) + " to " +
-                                                            std::to_string(parsed->code));
+        return tl::unexpected("multiline reply changes its code from " + std::to_string(m_pending.code) + " to " +
+                              std::to_string(parsed->code));
     }
     if (m_pending.lines.size() == k_max_reply_lines) {
-        throw ProbeFailure(ProbeStatus::protocol_error,
-                           "reply longer than " + std::to_string(k_max_reply_lines) + " lines");
+        return tl::unexpected("reply longer than " + std::to_string(k_max_reply_lines) + " lines");
     }
     m_pending.code = parsed->code;
     m_pending.lines.push_back(std::move(parsed->text));
     if (!parsed->last) {
-        return std::nullopt;
+        return std::optional<SmtpReply>();
     }
     SmtpReply done = std::move(m_pending);
     m_pending = {};
-    return done;
+    return std::optional<SmtpReply>(std::move(done));
 }
 
 std::vector<std::string> ehlo_keywords(const SmtpReply& reply) {

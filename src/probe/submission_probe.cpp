@@ -203,8 +203,7 @@ asio::awaitable<MainResult> main_session(const Target& target, const ProbeOption
         auto tls = co_await handshake(std::move(stream), options.tls->get(HandshakeProfile::modern), target.host,
                                       options.deadline, 0);
         probe.timings_ms.handshake = elapsed_ms(start);
-        probe.tls = inspect_session(tls.native_handle(), target.host);
-        probe.tls->tls13_supported = probe.tls->version == "TLSv1.3";
+        probe.tls = inspect_session(tls.native_handle(), target.host, options.now);
         step = Step::after_tls;
         co_await talk_over_tls(tls, target, options, probe, step);
         probe.status = ProbeStatus::ok;
@@ -247,9 +246,11 @@ asio::awaitable<ExtraResult> extra_handshake(Target target, ProbeOptions options
         auto stream = co_await open_for_tls(target, options, facts, timings, step);
         auto tls = co_await handshake(std::move(stream), options.tls->get(profile), target.host, options.deadline,
                                       pin_version);
-        result.tls = inspect_session(tls.native_handle(), target.host);
+        result.tls = inspect_session(tls.native_handle(), target.host, options.now);
         co_await say_goodbye(tls, slot, options.deadline);
-    } catch (const std::exception&) {
+    } catch (const ProbeFailure&) {
+        // Turned away, or no slot before the deadline: this probe's answer is "no".
+    } catch (const boost::system::system_error&) {
         // A refused or broken handshake is this probe's answer "no": `tls` stays empty.
     }
     co_return result;
@@ -270,20 +271,21 @@ asio::awaitable<ExtraResult> plaintext_check(Target target, ProbeOptions options
             result.plaintext_banner = reply.text();
             co_await channel.try_send("QUIT");
         }
-    } catch (const std::exception&) {
-        // No greeting, or not SMTP: the port is not speaking plaintext SMTP.
+    } catch (const ProbeFailure&) {
+        // Not SMTP: the port is not speaking plaintext SMTP.
+    } catch (const boost::system::system_error&) {
+        // No greeting: likewise.
     }
     co_return result;
 }
 
 std::string explain_diagnostic(const TlsFacts& diagnostic, const std::string& modern_error) {
-    if (diagnostic.version == "TLSv1" || diagnostic.version == "TLSv1.1") {
-        return "the server only speaks " + diagnostic.version + ", which current clients refuse (RFC 8996)";
+    const std::string version = diagnostic.version ? std::string(to_string(*diagnostic.version)) : "an unknown version";
+    if (diagnostic.version && is_deprecated(*diagnostic.version)) {
+        return "the server only speaks " + version + ", which current clients refuse (RFC 8996)";
     }
     return "a current client cannot complete the handshake (" + modern_error +
-           "); it succeeds only at a "
-           "lowered security level, with " +
-           diagnostic.version + " " + diagnostic.cipher;
+           "); it succeeds only at a lowered security level, with " + version + " " + diagnostic.cipher;
 }
 
 // The modern handshake failed: is it the server's TLS versions, plaintext on 465, or just broken?
@@ -305,20 +307,15 @@ asio::awaitable<void> diagnose(const Target& target, const ProbeOptions& options
         const auto modern_error = probe.error.value_or("handshake failed");
         probe.tls = std::move(results[0].tls);
         probe.tls->modern_client_failed = true;
-        probe.tls->tls13_supported = probe.tls->version == "TLSv1.3";
         probe.error = explain_diagnostic(*probe.tls, modern_error);
     }
 }
 
-bool is_legacy_version(const std::string& version) {
-    return version == "TLSv1" || version == "TLSv1.1";
-}
-
-void note_legacy_version(TlsFacts& tls, const std::string& version) {
+void note_legacy_version(TlsFacts& tls, std::optional<TlsVersion> version) {
     auto& accepted = tls.legacy_versions_accepted;
-    if (is_legacy_version(version) && std::find(accepted.begin(), accepted.end(), version) == accepted.end()) {
-        accepted.push_back(version);
-        std::sort(accepted.begin(), accepted.end());  // "TLSv1" before "TLSv1.1"
+    if (version && is_deprecated(*version) && std::find(accepted.begin(), accepted.end(), *version) == accepted.end()) {
+        accepted.push_back(*version);
+        std::sort(accepted.begin(), accepted.end());
     }
 }
 
@@ -330,11 +327,9 @@ asio::awaitable<void> complete_legacy_versions(const Target& target, const Probe
     if (legacy.tls) {
         note_legacy_version(*probe.tls, legacy.tls->version);
     }
-    if (is_legacy_version(probe.tls->version)) {
-        note_legacy_version(*probe.tls, probe.tls->version);  // the diagnostic handshake got it
-    }
+    note_legacy_version(*probe.tls, probe.tls->version);  // the diagnostic handshake may have got one
     const auto& accepted = probe.tls->legacy_versions_accepted;
-    if (accepted == std::vector<std::string>{"TLSv1.1"}) {
+    if (accepted == std::vector<TlsVersion>{TlsVersion::tls1_1}) {
         const auto tls10 = co_await extra_handshake(target, options, HandshakeProfile::legacy_only, TLS1_VERSION);
         if (tls10.tls) {
             note_legacy_version(*probe.tls, tls10.tls->version);
@@ -357,8 +352,8 @@ asio::awaitable<AddressProbe> probe_address(Target target, ProbeOptions options)
             co_await complete_legacy_versions(target, options, probe, legacy);
         }
     } catch (const std::exception& trouble) {
-        // Not the network's doing (that is handled above): report it rather than lose the domain.
-        probe.status = ProbeStatus::protocol_error;
+        // Not the network's doing (that is handled above): a bug of ours, never the server's fault.
+        probe.status = ProbeStatus::internal_error;
         probe.error = std::string("internal error: ") + trouble.what();
     }
     co_return probe;
@@ -381,6 +376,37 @@ asio::awaitable<std::vector<AddressProbe>> probe_endpoint(Endpoint endpoint, Pro
         }
     }
     co_return co_await io::gather(std::move(tasks));
+}
+
+namespace {
+
+class RealSubmissionProber : public SubmissionProber {
+public:
+    explicit RealSubmissionProber(ProberSettings settings) : m_settings(std::move(settings)) {}
+
+    asio::awaitable<std::vector<AddressProbe>> probe(Endpoint endpoint, CheckTime time) override {
+        ProbeOptions options;
+        options.tls = m_settings.tls;
+        options.limiter = m_settings.limiter;
+        options.ehlo_name = m_settings.ehlo_name;
+        options.connect_to = m_settings.connect_to;
+        options.deadline = time.deadline;
+        options.now = time.now;
+        auto probes = co_await probe_endpoint(std::move(endpoint), std::move(options));
+        co_return probes;
+    }
+
+private:
+    ProberSettings m_settings;
+};
+
+}  // namespace
+
+std::shared_ptr<SubmissionProber> make_submission_prober(ProberSettings settings) {
+    if (!settings.limiter) {
+        settings.limiter = make_connection_limiter();
+    }
+    return std::make_shared<RealSubmissionProber>(std::move(settings));
 }
 
 }  // namespace relaymetry::probe

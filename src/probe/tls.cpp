@@ -9,9 +9,11 @@
 #include <array>
 #include <filesystem>
 #include <stdexcept>
+#include <string_view>
 
 #include "openssl_handles.hpp"
 #include "relaymetry/probe/certificate.hpp"
+#include "relaymetry/probe/connect_to.hpp"
 
 namespace relaymetry::probe {
 
@@ -78,12 +80,6 @@ void configure(ssl::context& context, int min_version, int max_version, const ch
     SSL_CTX_set_verify(handle, SSL_VERIFY_NONE, nullptr);
 }
 
-bool is_ip_literal(const std::string& host) {
-    std::array<unsigned char, 16> buffer{};
-    return inet_pton(AF_INET, host.c_str(), buffer.data()) == 1 ||
-           inet_pton(AF_INET6, host.c_str(), buffer.data()) == 1;
-}
-
 bool has_forward_secrecy(const SSL* ssl, const SSL_CIPHER* cipher) {
     if (SSL_version(ssl) >= TLS1_3_VERSION) {
         return true;  // RFC 8446: every TLS 1.3 key exchange is (EC)DHE
@@ -98,26 +94,36 @@ bool has_forward_secrecy(const SSL* ssl, const SSL_CIPHER* cipher) {
 }
 
 // The worst property of the suite, for tls.weak-cipher.
-std::optional<std::string> weak_cipher_reason(const SSL_CIPHER* cipher, bool forward_secrecy) {
-    const std::string name = SSL_CIPHER_get_name(cipher);
+std::optional<CipherWeakness> weakness_of(const SSL_CIPHER* cipher, bool forward_secrecy) {
     switch (SSL_CIPHER_get_cipher_nid(cipher)) {
-        case NID_undef: return "NULL cipher (no encryption)";
+        case NID_undef: return CipherWeakness::null_cipher;
         case NID_rc4:
-        case NID_rc4_40: return "RC4";
-        case NID_des_ede3_cbc: return "3DES";
-        case NID_des_cbc: return "DES";
+        case NID_rc4_40: return CipherWeakness::rc4;
+        case NID_des_ede3_cbc: return CipherWeakness::triple_des;
+        case NID_des_cbc: return CipherWeakness::des;
         default: break;
     }
-    if (name.find("EXP") != std::string::npos) {
-        return "EXPORT";
+    // OpenSSL 3 has no property for export-grade suites; their names all carry "EXP".
+    if (std::string_view(SSL_CIPHER_get_name(cipher)).find("EXP") != std::string_view::npos) {
+        return CipherWeakness::export_grade;
     }
     if (SSL_CIPHER_get_digest_nid(cipher) == NID_md5) {
-        return "MD5 MAC";
+        return CipherWeakness::md5_mac;
     }
     if (!forward_secrecy) {
-        return "no forward secrecy";
+        return CipherWeakness::no_forward_secrecy;
     }
     return std::nullopt;
+}
+
+std::optional<TlsVersion> version_of(const SSL* ssl) {
+    switch (SSL_version(ssl)) {
+        case TLS1_VERSION: return TlsVersion::tls1_0;
+        case TLS1_1_VERSION: return TlsVersion::tls1_1;
+        case TLS1_2_VERSION: return TlsVersion::tls1_2;
+        case TLS1_3_VERSION: return TlsVersion::tls1_3;
+        default: return std::nullopt;  // SSL 3 and DTLS are never offered
+    }
 }
 
 }  // namespace
@@ -161,20 +167,21 @@ void prepare_client(SSL* ssl, const std::string& host) {
     SSL_set1_host(ssl, host.c_str());
 }
 
-TlsFacts inspect_session(SSL* ssl, const std::string& host) {
+TlsFacts inspect_session(SSL* ssl, const std::string& host, std::chrono::system_clock::time_point now) {
     TlsFacts facts;
-    facts.version = SSL_get_version(ssl);
-    facts.tls13_supported = SSL_version(ssl) >= TLS1_3_VERSION;
+    facts.version = version_of(ssl);
+    facts.tls13_supported = facts.version == TlsVersion::tls1_3;
     if (const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl); cipher != nullptr) {
         facts.cipher = SSL_CIPHER_get_name(cipher);
         const char* standard = SSL_CIPHER_standard_name(cipher);
         facts.cipher_iana = standard != nullptr ? standard : facts.cipher;
         facts.forward_secrecy = has_forward_secrecy(ssl, cipher);
-        facts.weak_cipher_reason = weak_cipher_reason(cipher, facts.forward_secrecy);
+        facts.weak_cipher = weakness_of(cipher, facts.forward_secrecy);
     }
     if (X509* leaf = SSL_get0_peer_certificate(ssl); leaf != nullptr) {
         X509_STORE* trust = SSL_CTX_get_cert_store(SSL_get_SSL_CTX(ssl));
-        facts.certificate = judge_certificate(leaf, SSL_get_peer_cert_chain(ssl), trust, host);
+        facts.certificate = judge_certificate(leaf, SSL_get_peer_cert_chain(ssl), trust, host,
+                                              std::chrono::system_clock::to_time_t(now));
     }
     return facts;
 }

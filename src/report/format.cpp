@@ -120,11 +120,6 @@ std::int64_t unix_seconds(std::chrono::system_clock::time_point time) {
     return std::chrono::duration_cast<std::chrono::seconds>(time.time_since_epoch()).count();
 }
 
-std::int64_t days_left(std::int64_t not_after, std::int64_t now) {
-    const std::int64_t difference = not_after - now;
-    return difference >= 0 ? difference / 86400 : -((-difference + 86399) / 86400);
-}
-
 std::string_view result_of(const Summary& summary) {
     return summary.errors > 0 ? "fail" : "pass";
 }

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "relaymetry/core/constants.hpp"
 #include "relaymetry/core/facts.hpp"
 #include "relaymetry/core/finding.hpp"
 
@@ -15,8 +16,6 @@ std::string iso8601(std::int64_t unix_seconds);
 // "2026-11-28" (UTC).
 std::string date_only(std::int64_t unix_seconds);
 std::int64_t unix_seconds(std::chrono::system_clock::time_point time);
-// floor((not_after - now) / 86400), "now" being DomainFacts::started_at.
-std::int64_t days_left(std::int64_t not_after, std::int64_t now);
 // "pass" unless there is an error finding (the CLI applies --fail-on separately).
 std::string_view result_of(const Summary& summary);
 // "2 errors, 1 warning, 0 notices".

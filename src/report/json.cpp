@@ -39,15 +39,26 @@ Json resolution_json(const HostAddresses& resolution) {
             {"addresses", strings(resolution.addresses)}};
 }
 
-Json certificate_json(const CertificateFacts& cert, std::int64_t now) {
+Json verify_failure_code(const std::optional<VerifyFailure>& failure) {
+    return failure ? Json(to_string(failure->reason)) : Json(nullptr);
+}
+
+Json verify_failure_text(const std::optional<VerifyFailure>& failure, const std::string& host) {
+    return failure ? Json(describe(*failure, host)) : Json(nullptr);
+}
+
+Json certificate_json(const CertificateFacts& cert, const std::string& host, std::int64_t now) {
     Json intermediates = Json::array();
     for (const auto& info : cert.intermediates) {
         intermediates.push_back({{"subject", info.subject},
                                  {"issuer", info.issuer},
-                                 {"key", info.key},
+                                 {"key", display_name(info.key)},
                                  {"signature", info.signature},
                                  {"not_after", iso8601(info.not_after)},
-                                 {"self_signed", info.self_signed}});
+                                 {"self_signed", info.self_signed},
+                                 {"sha256", info.sha256},
+                                 {"spki_sha256", info.spki_sha256},
+                                 {"spki_sha512", info.spki_sha512}});
     }
     const auto& leaf = cert.leaf;
     return {{"subject", leaf.subject},
@@ -56,28 +67,37 @@ Json certificate_json(const CertificateFacts& cert, std::int64_t now) {
             {"not_before", iso8601(leaf.not_before)},
             {"not_after", iso8601(leaf.not_after)},
             {"days_left", days_left(leaf.not_after, now)},
-            {"key", leaf.key},
+            {"key", display_name(leaf.key)},
             {"signature", leaf.signature},
             {"self_signed", leaf.self_signed},
+            {"sha256", leaf.sha256},
+            {"spki_sha256", leaf.spki_sha256},
+            {"spki_sha512", leaf.spki_sha512},
             {"chain_valid", cert.chain_valid},
-            {"verify_error", optional_json(cert.verify_error)},
-            {"trust_error", optional_json(cert.trust_error)},
+            {"verify_error", verify_failure_text(cert.verify_error, host)},
+            {"verify_error_code", verify_failure_code(cert.verify_error)},
+            {"trust_error", verify_failure_text(cert.trust_error, host)},
+            {"trust_error_code", verify_failure_code(cert.trust_error)},
             {"name_match", cert.name_match},
             {"intermediates", intermediates}};
 }
 
 // The session; the certificate is included for submission addresses (the policy carries it one level up).
-Json tls_json(const TlsFacts& tls, std::int64_t now, bool with_certificate) {
-    Json json = {{"version", tls.version},
+Json tls_json(const TlsFacts& tls, const std::string& host, std::int64_t now, bool with_certificate) {
+    Json legacy = Json::array();
+    for (const auto version : tls.legacy_versions_accepted) {
+        legacy.push_back(to_string(version));
+    }
+    Json json = {{"version", tls.version ? Json(to_string(*tls.version)) : Json(nullptr)},
                  {"cipher", tls.cipher},
                  {"cipher_iana", tls.cipher_iana},
                  {"forward_secrecy", tls.forward_secrecy},
-                 {"weak_cipher_reason", optional_json(tls.weak_cipher_reason)},
+                 {"weak_cipher_reason", tls.weak_cipher ? Json(describe(*tls.weak_cipher)) : Json(nullptr)},
                  {"modern_client_failed", tls.modern_client_failed},
-                 {"legacy_versions_accepted", strings(tls.legacy_versions_accepted)},
+                 {"legacy_versions_accepted", legacy},
                  {"tls13_supported", tls.tls13_supported}};
     if (with_certificate) {
-        json["certificate"] = tls.certificate ? certificate_json(*tls.certificate, now) : Json(nullptr);
+        json["certificate"] = tls.certificate ? certificate_json(*tls.certificate, host, now) : Json(nullptr);
     }
     return json;
 }
@@ -97,7 +117,7 @@ Json timings_json(const StepTimings& timings) {
     return json;
 }
 
-Json address_json(const AddressProbe& probe, std::int64_t now) {
+Json address_json(const AddressProbe& probe, const std::string& host, std::int64_t now) {
     const auto& smtp = probe.smtp;
     return {{"address", probe.address},
             {"status", to_string(probe.status)},
@@ -111,7 +131,7 @@ Json address_json(const AddressProbe& probe, std::int64_t now) {
               {"plaintext_on_implicit_port", smtp.plaintext_on_implicit_port},
               {"data_after_starttls_reply", smtp.data_after_starttls_reply}}},
             {"timings_ms", timings_json(probe.timings_ms)},
-            {"tls", probe.tls ? tls_json(*probe.tls, now, true) : Json(nullptr)}};
+            {"tls", probe.tls ? tls_json(*probe.tls, host, now, true) : Json(nullptr)}};
 }
 
 Json submission_json(const SubmissionFacts& submission, std::int64_t now) {
@@ -127,7 +147,7 @@ Json submission_json(const SubmissionFacts& submission, std::int64_t now) {
     for (const auto& endpoint : submission.endpoints) {
         Json addresses = Json::array();
         for (const auto& probe : endpoint.addresses) {
-            addresses.push_back(address_json(probe, now));
+            addresses.push_back(address_json(probe, endpoint.host, now));
         }
         endpoints.push_back({{"host", endpoint.host},
                              {"port", endpoint.port},
@@ -181,7 +201,7 @@ Json policy_json(const MtaStsPolicyFacts& policy, std::int64_t now) {
     const Json max_age = parse && parse->max_age ? Json(*parse->max_age) : Json(nullptr);
     Json certificate = nullptr;
     if (policy.tls && policy.tls->certificate) {
-        certificate = certificate_json(*policy.tls->certificate, now);
+        certificate = certificate_json(*policy.tls->certificate, policy.resolution.host, now);
     }
     return {{"url", policy.url},
             {"status", to_string(policy.status)},
@@ -199,7 +219,7 @@ Json policy_json(const MtaStsPolicyFacts& policy, std::int64_t now) {
             {"duplicate_fields", parse ? strings(parse->duplicate_fields) : Json::array()},
             {"extension_fields", parse ? strings(parse->extension_fields) : Json::array()},
             {"lf_line_endings", parse != nullptr && parse->lf_line_endings},
-            {"tls", policy.tls ? tls_json(*policy.tls, now, false) : Json(nullptr)},
+            {"tls", policy.tls ? tls_json(*policy.tls, policy.resolution.host, now, false) : Json(nullptr)},
             {"certificate", certificate},
             {"resolution", resolution_json(policy.resolution)}};
 }
@@ -239,12 +259,24 @@ Json tls_rpt_json(const TlsRptFacts& tls_rpt) {
             {"lookup_failures", lookup_failures_json(tls_rpt.lookup_failures)}};
 }
 
+Json target_json(const Target& target) {
+    Json json = {{"kind", to_string(target.kind)}, {"name", target.name}};
+    if (target.kind == TargetKind::endpoint || target.kind == TargetKind::address) {
+        json["port"] = target.port;
+    }
+    if (target.kind == TargetKind::address) {
+        json["address"] = target.address;
+    }
+    return json;
+}
+
 Json findings_json(const Findings& findings) {
     Json array = Json::array();
     for (const auto& finding : findings) {
         array.push_back({{"id", finding.id},
                          {"severity", to_string(finding.severity)},
-                         {"target", finding.target},
+                         {"target", to_string(finding.target)},
+                         {"subject", target_json(finding.target)},
                          {"message", finding.message},
                          {"fix", finding.fix},
                          {"reference", finding.reference}});
@@ -301,6 +333,11 @@ std::string render_json(const DomainFacts& facts, const Findings& findings) {
                  {"mx", facts.mx ? mx_json(*facts.mx) : Json(nullptr)},
                  {"mta_sts", facts.mta_sts ? mta_sts_json(*facts.mta_sts, now) : Json(nullptr)},
                  {"tls_rpt", facts.tls_rpt ? tls_rpt_json(*facts.tls_rpt) : Json(nullptr)},
+                 {"dns",
+                  {{"resolvers", strings(facts.dns.resolvers)},
+                   {"lookups", facts.dns.lookups},
+                   {"resolver_failures", facts.dns.resolver_failures},
+                   {"resolver_unreachable", resolver_unreachable(facts.dns)}}},
                  {"findings", findings_json(findings)},
                  {"summary", summary_json(findings)}};
     return dump(json);

@@ -87,7 +87,7 @@ std::string seconds_and_days(std::uint32_t seconds) {
 }
 
 // The worst severity among findings about `target`, if any.
-std::optional<Severity> worst_for(const Findings& findings, const std::string& target) {
+std::optional<Severity> worst_for(const Findings& findings, const Target& target) {
     std::optional<Severity> worst;
     for (const auto& finding : findings) {
         if (finding.target == target && (!worst || finding.severity > *worst)) {
@@ -98,10 +98,10 @@ std::optional<Severity> worst_for(const Findings& findings, const std::string& t
 }
 
 // The verdict mark of one address: its own findings and those of its endpoint ("host:port") count.
-std::string mark(const Writer& writer, const Findings& findings, const std::string& endpoint, const std::string& target,
-                 ProbeStatus status) {
+std::string mark(const Writer& writer, const Findings& findings, const Target& target, ProbeStatus status) {
     auto worst = worst_for(findings, target);
-    if (const auto of_endpoint = worst_for(findings, endpoint); of_endpoint && (!worst || *of_endpoint > *worst)) {
+    if (const auto of_endpoint = worst_for(findings, target.endpoint_of());
+        of_endpoint && (!worst || *of_endpoint > *worst)) {
         worst = of_endpoint;
     }
     const bool connect_failure =
@@ -142,9 +142,10 @@ std::string san_summary(const std::vector<std::string>& san) {
     return safe_list(shown) + " (and " + std::to_string(san.size() - k_max_sans_shown) + " more; --json lists all)";
 }
 
-void write_certificate(Writer& writer, int indent, const CertificateFacts& cert, std::int64_t now) {
+void write_certificate(Writer& writer, int indent, const CertificateFacts& cert, const std::string& host,
+                       std::int64_t now) {
     const auto& leaf = cert.leaf;
-    writer.line(indent, "certificate: " + safe(leaf.subject) + (leaf.key.empty() ? "" : ", " + safe(leaf.key)) +
+    writer.line(indent, "certificate: " + safe(leaf.subject) + ", " + display_name(leaf.key) +
                             (leaf.signature.empty() ? "" : ", " + safe(leaf.signature)));
     writer.line(indent + 1, "SAN: " + san_summary(leaf.san));
     writer.line(indent + 1, "issuer: " + safe(leaf.issuer));
@@ -153,26 +154,30 @@ void write_certificate(Writer& writer, int indent, const CertificateFacts& cert,
                                 (left >= 0 ? plural(left, "day") + " left" : plural(-left, "day") + " ago") + ")");
     std::string chain = cert.chain_valid ? "chain valid" : "chain NOT valid";
     if (cert.verify_error) {
-        chain += ": " + safe(*cert.verify_error);
+        chain += ": " + safe(describe(*cert.verify_error, host));
     }
     chain += cert.name_match ? ", name matches" : ", name does NOT match";
     writer.line(indent + 1, chain);
     for (const auto& intermediate : cert.intermediates) {
-        writer.line(indent + 1, "intermediate: " + safe(intermediate.subject) + " (" + safe(intermediate.key) + ", " +
-                                    safe(intermediate.signature) + ", until " + date_only(intermediate.not_after) +
-                                    ")");
+        writer.line(indent + 1, "intermediate: " + safe(intermediate.subject) + " (" + display_name(intermediate.key) +
+                                    ", " + safe(intermediate.signature) + ", until " +
+                                    date_only(intermediate.not_after) + ")");
     }
 }
 
-void write_tls(Writer& writer, int indent, const TlsFacts& tls, std::int64_t now) {
-    std::string text = "TLS: " + safe(tls.version) + " " + safe(tls.cipher);
+void write_tls(Writer& writer, int indent, const TlsFacts& tls, const std::string& host, std::int64_t now) {
+    std::string text = "TLS: " + version_name(tls.version) + " " + safe(tls.cipher);
     if (!tls.legacy_versions_accepted.empty()) {
-        text += ", also accepts " + safe_list(tls.legacy_versions_accepted);
+        std::string accepted;
+        for (const auto version : tls.legacy_versions_accepted) {
+            accepted += (accepted.empty() ? "" : ", ") + std::string(to_string(version));
+        }
+        text += ", also accepts " + accepted;
     }
     text += tls.tls13_supported ? ", TLS 1.3 supported" : ", no TLS 1.3";
     writer.line(indent, text);
     if (tls.certificate) {
-        write_certificate(writer, indent, *tls.certificate, now);
+        write_certificate(writer, indent, *tls.certificate, host, now);
     }
 }
 
@@ -213,8 +218,7 @@ void write_submission(Writer& writer, const DomainFacts& facts, const Findings& 
     }
     write_lookup_failures(writer, submission.lookup_failures);
     for (const auto& endpoint : submission.endpoints) {
-        const std::string endpoint_target = endpoint.host + ":" + std::to_string(endpoint.port);
-        const std::string name = safe(endpoint_target);
+        const std::string name = safe(to_string(Target::endpoint(endpoint.host, endpoint.port)));
         writer.line(1, name + " (" + std::string(to_string(endpoint.security)) +
                            (endpoint.from_srv ? ", from SRV" : ", fallback") + ")");
         if (endpoint.addresses.empty()) {
@@ -222,11 +226,11 @@ void write_submission(Writer& writer, const DomainFacts& facts, const Findings& 
                                ", AAAA: " + std::string(to_string(endpoint.resolution.v6_status)) + ")");
         }
         for (const auto& probe : endpoint.addresses) {
-            const std::string target = endpoint_target + " [" + probe.address + "]";
-            std::string text = mark(writer, findings, endpoint_target, target, probe.status) + " " +
-                               safe(probe.address) + "  " + std::string(to_string(probe.status));
+            const auto target = Target::at_address(endpoint.host, endpoint.port, probe.address);
+            std::string text = mark(writer, findings, target, probe.status) + " " + safe(probe.address) + "  " +
+                               std::string(to_string(probe.status));
             if (probe.tls) {
-                text += "  " + safe(probe.tls->version) + " " + safe(probe.tls->cipher);
+                text += "  " + version_name(probe.tls->version) + " " + safe(probe.tls->cipher);
             }
             if (probe.error) {
                 text += "  (" + safe(*probe.error) + ")";
@@ -242,7 +246,7 @@ void write_submission(Writer& writer, const DomainFacts& facts, const Findings& 
                 writer.line(3, "EHLO after TLS: " + safe_list(probe.smtp.ehlo_after_tls));
             }
             if (probe.tls) {
-                write_tls(writer, 3, *probe.tls, now);
+                write_tls(writer, 3, *probe.tls, endpoint.host, now);
             }
             if (options.timings) {
                 write_timings(writer, 3, probe.timings_ms);
@@ -331,7 +335,7 @@ void write_mta_sts(Writer& writer, const DomainFacts& facts) {
             write_policy_fields(writer, 2, *policy.parse);
         }
         if (policy.tls) {
-            write_tls(writer, 2, *policy.tls, now);
+            write_tls(writer, 2, *policy.tls, "mta-sts." + facts.domain, now);
         }
     }
     write_coverage(writer, mta_sts.mx_coverage);
@@ -357,7 +361,7 @@ void write_findings(Writer& writer, const Findings& findings) {
     }
     writer.heading("Findings");
     for (const auto& finding : findings) {
-        writer.line(1, writer.severity(finding.severity) + " " + finding.id + "  " + safe(finding.target));
+        writer.line(1, writer.severity(finding.severity) + " " + finding.id + "  " + safe(to_string(finding.target)));
         writer.line(2, safe(finding.message));
         writer.line(2, "fix: " + safe(finding.fix));
     }
@@ -376,6 +380,14 @@ std::string render_text(const DomainFacts& facts, const Findings& findings, cons
     Writer writer(options.color);
     writer.heading(facts.domain + " (checked " + iso8601(unix_seconds(facts.started_at)) + ", " +
                    std::to_string(facts.duration.count()) + " ms)");
+    if (resolver_unreachable(facts.dns)) {
+        // Nothing below is a verdict: every lookup went unanswered.
+        writer.line(1, "not judged: the resolver " + safe(resolvers_text(facts.dns)) + " did not answer any of " +
+                           plural(facts.dns.lookups, "lookup"));
+        write_findings(writer, findings);
+        return writer.take() + "\n" + facts.domain + ": " + writer.paint("NOT CHECKED", k_yellow) + " — " +
+               counts(summarize(findings)) + "\n";
+    }
     if (facts.submission) {
         write_submission(writer, facts, findings, options);
     }

@@ -218,7 +218,17 @@ constexpr std::array k_rules = {
          "A rua is not a mailto: or https: URI, or the mailto has no valid address",
          "Use mailto:<address> or https://<host>/<path> as the rua.",
          "RFC 8460 §3", check_tls_rpt_rua_invalid},
+    Rule{"tls-rpt.rua-repeated", warning, "tls-rpt",
+         "The record has more than one rua field: RFC 8460 allows it, but some report senders read only the first",
+         "Merge them into one rua field, its URIs separated by commas: rua=<uri>,<uri>.",
+         "RFC 8460 §3", check_tls_rpt_rua_repeated},
     // ---- DNS ----
+    Rule{"dns.resolver-unreachable", error, "dns",
+         "The resolver itself did not answer any lookup (refused, unreachable or no answer in time): nothing was "
+         "judged",
+         "Check the --dns address (or /etc/resolv.conf), that the resolver runs and answers this machine, and "
+         "run the check again; exit code 4 says the check could not run.",
+         "RFC 1035 §4.1.1", check_dns_resolver_unreachable},
     Rule{"dns.lookup-failed", error, "dns",
          "A lookup needed for an area failed (SERVFAIL, timeout, refused): the area is not judged",
          "Check that every authoritative name server answers the query, then run the check again.",

@@ -15,7 +15,7 @@ namespace relaymetry::rules::detail {
 // ---- helpers (common.cpp) -----------------------------------------------------------------------
 
 // Appends a finding of rule `id`: severity, fix and reference come from the catalogue unless given.
-void emit(Findings& out, std::string_view id, std::string target, std::string message, std::string fix = {},
+void emit(Findings& out, std::string_view id, Target target, std::string message, std::string fix = {},
           std::optional<Severity> severity = std::nullopt);
 
 std::string join(const std::vector<std::string>& items, std::string_view separator = ", ");
@@ -40,9 +40,12 @@ std::vector<std::string> mx_hosts(const DomainFacts& facts);
 // The domain, or "<domain>" when there is none (`lint` judges records without knowing their domain).
 std::string domain_of(const DomainFacts& facts);
 
-// "mail.example.com:465 [192.0.2.10]" / "mail.example.com:465".
-std::string endpoint_target(const Endpoint& endpoint, const AddressProbe& probe);
-std::string endpoint_target(const Endpoint& endpoint);
+// One address of an endpoint, and the endpoint, as finding targets and as text for messages
+// ("mail.example.com:465 [192.0.2.10]" / "mail.example.com:465").
+Target address_target(const Endpoint& endpoint, const AddressProbe& probe);
+Target endpoint_target(const Endpoint& endpoint);
+std::string endpoint_text(const Endpoint& endpoint, const AddressProbe& probe);
+std::string endpoint_text(const Endpoint& endpoint);
 std::string policy_host(const DomainFacts& facts);     // "mta-sts.<domain>"
 std::string mta_sts_record(const DomainFacts& facts);  // "_mta-sts.<domain>"
 std::string tls_rpt_record(const DomainFacts& facts);  // "_smtp._tls.<domain>"
@@ -60,16 +63,17 @@ const MtaStsPolicyParse* judged_policy(const DomainFacts& facts);
 // Every TLS session to judge with tls.* and cert.*: each probed submission address, and the MTA-STS
 // policy host when its policy matters (announced or served).
 struct TlsSubject {
-    std::string target;
-    std::string host;  // the name the certificate must cover
+    Target target;
+    std::string where;  // the target as text, for messages
+    std::string host;   // the name the certificate must cover
     const TlsFacts* tls = nullptr;
     bool policy_host = false;  // certificate problems go to mta-sts.policy-tls-invalid instead of cert.*
 };
 std::vector<TlsSubject> tls_subjects(const DomainFacts& facts);
 
 // Certificate problems shared by cert.* and mta-sts.policy-tls-invalid (empty when none).
-// TLS 1.0 and 1.1 (RFC 8996).
-bool is_deprecated_version(const std::string& version);
+// Whether the session negotiated TLS 1.0 or 1.1 (RFC 8996).
+bool negotiated_deprecated(const TlsFacts& tls);
 // The server speaks only a deprecated version: a current client fails, and tls.version-deprecated
 // (which says so) is the finding, not also a generic handshake failure.
 bool only_deprecated_tls(const AddressProbe& probe);
@@ -137,8 +141,10 @@ void check_tls_rpt_not_published(const DomainFacts& facts, const RuleOptions& op
 void check_tls_rpt_invalid(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_tls_rpt_multiple(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_tls_rpt_rua_invalid(const DomainFacts& facts, const RuleOptions& options, Findings& out);
+void check_tls_rpt_rua_repeated(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 
 // ---- DNS (dns.cpp) --------------------------------------------------------------------------------
+void check_dns_resolver_unreachable(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_dns_lookup_failed(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 
 }  // namespace relaymetry::rules::detail

@@ -10,7 +10,7 @@
 
 namespace relaymetry::rules::detail {
 
-void emit(Findings& out, std::string_view id, std::string target, std::string message, std::string fix,
+void emit(Findings& out, std::string_view id, Target target, std::string message, std::string fix,
           std::optional<Severity> severity) {
     const Rule* rule = find_rule(id);
     assert(rule != nullptr && "every emitted ID is a row of the catalogue");
@@ -71,9 +71,7 @@ std::int64_t now_seconds(const DomainFacts& facts) {
 }
 
 std::int64_t days_left(const CertificateInfo& cert, std::int64_t now) {
-    const std::int64_t difference = cert.not_after - now;
-    // Floor division: a certificate that expired an hour ago has -1 days left, not 0.
-    return difference >= 0 ? difference / 86400 : -((-difference + 86399) / 86400);
+    return relaymetry::days_left(cert.not_after, now);
 }
 
 bool is_null_mx(const DomainFacts& facts) {
@@ -97,12 +95,20 @@ std::string domain_of(const DomainFacts& facts) {
     return facts.domain.empty() ? "<domain>" : facts.domain;
 }
 
-std::string endpoint_target(const Endpoint& endpoint, const AddressProbe& probe) {
-    return endpoint_target(endpoint) + " [" + probe.address + "]";
+Target address_target(const Endpoint& endpoint, const AddressProbe& probe) {
+    return Target::at_address(endpoint.host, endpoint.port, probe.address);
 }
 
-std::string endpoint_target(const Endpoint& endpoint) {
-    return endpoint.host + ":" + std::to_string(endpoint.port);
+Target endpoint_target(const Endpoint& endpoint) {
+    return Target::endpoint(endpoint.host, endpoint.port);
+}
+
+std::string endpoint_text(const Endpoint& endpoint, const AddressProbe& probe) {
+    return to_string(address_target(endpoint, probe));
+}
+
+std::string endpoint_text(const Endpoint& endpoint) {
+    return to_string(endpoint_target(endpoint));
 }
 
 std::string policy_host(const DomainFacts& facts) {
@@ -159,7 +165,8 @@ std::vector<TlsSubject> tls_subjects(const DomainFacts& facts) {
         for (const auto& endpoint : facts.submission->endpoints) {
             for (const auto& probe : endpoint.addresses) {
                 if (probe.tls) {
-                    subjects.push_back({endpoint_target(endpoint, probe), endpoint.host, &*probe.tls, false});
+                    subjects.push_back({address_target(endpoint, probe), endpoint_text(endpoint, probe), endpoint.host,
+                                        &*probe.tls, false});
                 }
             }
         }
@@ -167,7 +174,8 @@ std::vector<TlsSubject> tls_subjects(const DomainFacts& facts) {
     const MtaStsFacts* mta_sts = judged_mta_sts(facts);
     if (mta_sts != nullptr && mta_sts->policy && mta_sts->policy->tls &&
         (policy_announced(*mta_sts) || policy_served(*mta_sts->policy))) {
-        subjects.push_back({policy_host(facts), policy_host(facts), &*mta_sts->policy->tls, true});
+        subjects.push_back(
+            {Target::host(policy_host(facts)), policy_host(facts), policy_host(facts), &*mta_sts->policy->tls, true});
     }
     return subjects;
 }
@@ -191,18 +199,14 @@ std::optional<std::string> not_yet_valid_problem(const CertificateInfo& leaf, st
 namespace {
 
 std::optional<std::string> weak_key(const CertificateInfo& cert) {
-    const bool weak = ((cert.key_type == "RSA" || cert.key_type == "DSA") && cert.key_bits < 2048) ||
-                      (cert.key_type == "EC" && cert.key_bits < 256);
-    if (!weak) {
+    if (!is_weak(cert.key)) {
         return std::nullopt;
     }
-    const std::string key = cert.key.empty() ? cert.key_type + "-" + std::to_string(cert.key_bits) : cert.key;
-    return quoted(cert.subject) + " has a " + key + " key";
+    return quoted(cert.subject) + " has a " + display_name(cert.key) + " key";
 }
 
 std::optional<std::string> weak_signature(const CertificateInfo& cert) {
-    const std::string signature = lower(cert.signature);
-    if (signature.find("sha1") == std::string::npos && signature.find("md5") == std::string::npos) {
+    if (!is_weak(cert.signature_digest)) {
         return std::nullopt;
     }
     return quoted(cert.subject) + " is signed with " + cert.signature;
@@ -241,12 +245,12 @@ std::vector<std::string> weak_signature_problems(const CertificateFacts& cert) {
     return problems;
 }
 
-bool is_deprecated_version(const std::string& version) {
-    return version == "TLSv1" || version == "TLSv1.1";
+bool negotiated_deprecated(const TlsFacts& tls) {
+    return tls.version && is_deprecated(*tls.version);
 }
 
 bool only_deprecated_tls(const AddressProbe& probe) {
-    return probe.tls && probe.tls->modern_client_failed && is_deprecated_version(probe.tls->version);
+    return probe.tls && probe.tls->modern_client_failed && negotiated_deprecated(*probe.tls);
 }
 
 }  // namespace relaymetry::rules::detail

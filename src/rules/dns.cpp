@@ -1,3 +1,4 @@
+// dns.resolver-unreachable: the resolver itself did not answer, so nothing about the domain can be said.
 // dns.lookup-failed: a lookup that failed (SERVFAIL, REFUSED, timeout, malformed answer) says nothing
 // about the record, so the area that needed it is not judged; the failure itself is the finding.
 #include "checks.hpp"
@@ -14,7 +15,7 @@ void report_failures(const std::vector<LookupFailure>& failures, std::string_vie
             message += ": " + failure.error;
         }
         message += "), so " + std::string(area) + " could not be judged from it.";
-        emit(out, "dns.lookup-failed", failure.name, std::move(message),
+        emit(out, "dns.lookup-failed", Target::record(failure.name), std::move(message),
              "Check that every authoritative name server of the zone of " + failure.name + " answers this query (dig " +
                  std::string(to_string(failure.type)) + " " + failure.name +
                  " +trace), and that the resolver used can reach them; then run the check again.");
@@ -23,7 +24,24 @@ void report_failures(const std::vector<LookupFailure>& failures, std::string_vie
 
 }  // namespace
 
+void check_dns_resolver_unreachable(const DomainFacts& facts, const RuleOptions&, Findings& out) {
+    if (!resolver_unreachable(facts.dns)) {
+        return;
+    }
+    const std::string resolvers = resolvers_text(facts.dns);
+    emit(out, "dns.resolver-unreachable", Target::host(resolvers),
+         "The resolver " + resolvers + " did not answer any of the " + std::to_string(facts.dns.lookups) +
+             " lookups for " + domain_of(facts) +
+             " (refused, unreachable, or no answer in time): nothing about the domain was judged.",
+         "Check that " + resolvers +
+             " runs and answers queries from this machine (dig @ADDRESS example.com), or give a working resolver "
+             "with --dns; then run the check again.");
+}
+
 void check_dns_lookup_failed(const DomainFacts& facts, const RuleOptions&, Findings& out) {
+    if (resolver_unreachable(facts.dns)) {
+        return;  // one cause, one finding: dns.resolver-unreachable
+    }
     if (facts.submission) {
         report_failures(facts.submission->lookup_failures, "submission", out);
     }

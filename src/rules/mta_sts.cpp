@@ -46,7 +46,7 @@ void check_mta_sts_not_published(const DomainFacts& facts, const RuleOptions&, F
     if (mta_sts == nullptr || !mta_sts->txt || mta_sts->txt->status != TxtStatus::not_published || is_null_mx(facts)) {
         return;
     }
-    emit(out, "mta-sts.not-published", mta_sts_record(facts),
+    emit(out, "mta-sts.not-published", Target::record(mta_sts_record(facts)),
          "There is no MTA-STS record (v=STSv1) at " + mta_sts_record(facts) + ": servers sending to " +
              domain_of(facts) +
              " accept any certificate or none, so an attacker on the path can downgrade or intercept inbound mail.",
@@ -61,7 +61,7 @@ void check_mta_sts_txt_invalid(const DomainFacts& facts, const RuleOptions&, Fin
         return;
     }
     const auto& errors = mta_sts->txt->parse.errors;
-    emit(out, "mta-sts.txt-invalid", mta_sts_record(facts),
+    emit(out, "mta-sts.txt-invalid", Target::record(mta_sts_record(facts)),
          "The MTA-STS record at " + mta_sts_record(facts) + " is invalid" +
              (errors.empty() ? std::string() : ": " + join(errors, "; ")) +
              ". Senders ignore it, so the domain has no MTA-STS policy.",
@@ -73,7 +73,7 @@ void check_mta_sts_txt_multiple(const DomainFacts& facts, const RuleOptions&, Fi
     if (mta_sts == nullptr || !mta_sts->txt || mta_sts->txt->status != TxtStatus::multiple) {
         return;
     }
-    emit(out, "mta-sts.txt-multiple", mta_sts_record(facts),
+    emit(out, "mta-sts.txt-multiple", Target::record(mta_sts_record(facts)),
          mta_sts_record(facts) + " has more than one v=STSv1 record (" + quoted_list(mta_sts->txt->records) +
              "): senders treat that as no policy at all (RFC 8461 §3.1).",
          "Delete all but one v=STSv1 record at " + mta_sts_record(facts) + ".");
@@ -81,7 +81,8 @@ void check_mta_sts_txt_multiple(const DomainFacts& facts, const RuleOptions&, Fi
 
 void check_mta_sts_policy_unreachable(const DomainFacts& facts, const RuleOptions&, Findings& out) {
     const MtaStsPolicyFacts* policy = announced_policy(facts);
-    if (policy == nullptr || policy->status != PolicyFetchStatus::unreachable) {
+    if (policy == nullptr ||
+        (policy->status != PolicyFetchStatus::unreachable && policy->status != PolicyFetchStatus::timeout)) {
         return;
     }
     // A failed lookup of the policy host is dns.lookup-failed: it says nothing about the host.
@@ -90,7 +91,7 @@ void check_mta_sts_policy_unreachable(const DomainFacts& facts, const RuleOption
     if (std::any_of(failures.begin(), failures.end(), [&](const LookupFailure& f) { return f.name == host; })) {
         return;
     }
-    emit(out, "mta-sts.policy-unreachable", host,
+    emit(out, "mta-sts.policy-unreachable", Target::host(host),
          "The MTA-STS policy at " + url_of(facts, *policy) + " could not be fetched" + error_suffix(*policy) +
              ": senders cannot apply the policy the TXT record announces.",
          "Make " + host + " resolve and serve the policy over HTTPS on port 443.");
@@ -102,7 +103,7 @@ void check_mta_sts_policy_http_error(const DomainFacts& facts, const RuleOptions
         return;
     }
     const std::string status = policy->http_status ? "HTTP " + std::to_string(*policy->http_status) : "an HTTP error";
-    emit(out, "mta-sts.policy-http-error", policy_host(facts),
+    emit(out, "mta-sts.policy-http-error", Target::host(policy_host(facts)),
          url_of(facts, *policy) + " answered " + status + " instead of 200: senders find no policy.",
          "Serve the policy file at " + url_of(facts, *policy) + " with status 200.");
 }
@@ -113,7 +114,7 @@ void check_mta_sts_policy_redirect(const DomainFacts& facts, const RuleOptions&,
         return;
     }
     const std::string status = policy->http_status ? " (HTTP " + std::to_string(*policy->http_status) + ")" : "";
-    emit(out, "mta-sts.policy-redirect", policy_host(facts),
+    emit(out, "mta-sts.policy-redirect", Target::host(policy_host(facts)),
          url_of(facts, *policy) + " redirects" + status + " to " + quoted(policy->location.value_or("")) +
              ": senders must not follow redirects (RFC 8461 §3.3), so they find no policy.",
          "Serve the policy directly at " + url_of(facts, *policy) +
@@ -139,7 +140,7 @@ void check_mta_sts_policy_tls_invalid(const DomainFacts& facts, const RuleOption
             problems.push_back(*problem);
         }
         if (cert.trust_error) {
-            problems.push_back("the chain does not verify: " + *cert.trust_error);
+            problems.push_back("the chain does not verify: " + describe(*cert.trust_error, policy_host(facts)));
         }
         if (!cert.name_match) {
             problems.push_back("the certificate does not cover " + policy_host(facts) + " (it covers " +
@@ -155,7 +156,7 @@ void check_mta_sts_policy_tls_invalid(const DomainFacts& facts, const RuleOption
     if (problems.empty()) {
         return;
     }
-    emit(out, "mta-sts.policy-tls-invalid", policy_host(facts),
+    emit(out, "mta-sts.policy-tls-invalid", Target::host(policy_host(facts)),
          "Senders reject the HTTPS certificate of " + policy_host(facts) +
              ", and with it the policy: " + join(problems, "; ") + ".",
          "Install a publicly trusted, current certificate for " + policy_host(facts) +
@@ -175,7 +176,7 @@ void check_mta_sts_policy_content_type(const DomainFacts& facts, const RuleOptio
     if (media_type == "text/plain") {
         return;
     }
-    emit(out, "mta-sts.policy-content-type", policy_host(facts),
+    emit(out, "mta-sts.policy-content-type", Target::host(policy_host(facts)),
          url_of(facts, *policy) + " is served as " +
              (policy->content_type ? quoted(*policy->content_type) : std::string("no Content-Type")) +
              ", not text/plain: strict senders ignore it.",
@@ -187,7 +188,7 @@ void check_mta_sts_policy_too_large(const DomainFacts& facts, const RuleOptions&
     if (policy == nullptr || policy->status != PolicyFetchStatus::too_large) {
         return;
     }
-    emit(out, "mta-sts.policy-too-large", policy_host(facts),
+    emit(out, "mta-sts.policy-too-large", Target::host(policy_host(facts)),
          url_of(facts, *policy) + " returned more than 64 KiB: senders stop reading and find no policy.",
          "Serve the policy file itself at " + url_of(facts, *policy) + " (a few hundred bytes), not another page.");
 }
@@ -208,7 +209,7 @@ void check_mta_sts_policy_invalid(const DomainFacts& facts, const RuleOptions&, 
     if (errors.empty() && policy->error) {
         errors.push_back(*policy->error);
     }
-    emit(out, "mta-sts.policy-invalid", policy_host(facts),
+    emit(out, "mta-sts.policy-invalid", Target::host(policy_host(facts)),
          "The MTA-STS policy at " + url_of(facts, *policy) + " is invalid" +
              (errors.empty() ? std::string() : ": " + join(errors, "; ")) + ". Senders discard it.",
          "Fix the policy file: \"version: STSv1\", \"mode: enforce|testing|none\", \"max_age: <seconds up to "
@@ -220,7 +221,7 @@ void check_mta_sts_policy_line_endings(const DomainFacts& facts, const RuleOptio
     if (policy == nullptr || !policy->lf_line_endings) {
         return;
     }
-    emit(out, "mta-sts.policy-line-endings", policy_host(facts),
+    emit(out, "mta-sts.policy-line-endings", Target::host(policy_host(facts)),
          "The MTA-STS policy of " + domain_of(facts) +
              " ends lines with a bare LF instead of CRLF (RFC 8461 §3.2); most senders accept it, strict ones may "
              "not.",
@@ -233,7 +234,7 @@ void check_mta_sts_policy_duplicate_field(const DomainFacts& facts, const RuleOp
         return;
     }
     for (const auto& field : policy->duplicate_fields) {
-        emit(out, "mta-sts.policy-duplicate-field", policy_host(facts),
+        emit(out, "mta-sts.policy-duplicate-field", Target::host(policy_host(facts)),
              "The MTA-STS policy of " + domain_of(facts) + " has the field " + quoted(field) +
                  " more than once: RFC 8461 takes the first, but deployed senders disagree, so the policy means "
                  "different things to different senders.",
@@ -247,7 +248,7 @@ void check_mta_sts_policy_without_txt(const DomainFacts& facts, const RuleOption
         mta_sts->policy->status != PolicyFetchStatus::fetched || mta_sts->policy->http_status != 200) {
         return;
     }
-    emit(out, "mta-sts.policy-without-txt", mta_sts_record(facts),
+    emit(out, "mta-sts.policy-without-txt", Target::record(mta_sts_record(facts)),
          url_of(facts, *mta_sts->policy) + " serves a policy, but no TXT record at " + mta_sts_record(facts) +
              " announces it: senders never fetch it.",
          "Publish " + mta_sts_record(facts) + " TXT \"v=STSv1; id=<a new id for every policy change>\".");
@@ -258,7 +259,7 @@ void check_mta_sts_mode_none(const DomainFacts& facts, const RuleOptions&, Findi
     if (policy == nullptr || policy->mode != StsMode::none) {
         return;
     }
-    emit(out, "mta-sts.mode-none", policy_host(facts),
+    emit(out, "mta-sts.mode-none", Target::host(policy_host(facts)),
          "The MTA-STS policy of " + domain_of(facts) + " is in mode \"none\": senders apply no TLS requirement.",
          "Once reports show that delivery works, set \"mode: testing\" and then \"mode: enforce\" (and change the id "
          "in " +
@@ -270,7 +271,7 @@ void check_mta_sts_mode_testing(const DomainFacts& facts, const RuleOptions&, Fi
     if (policy == nullptr || policy->mode != StsMode::testing) {
         return;
     }
-    emit(out, "mta-sts.mode-testing", policy_host(facts),
+    emit(out, "mta-sts.mode-testing", Target::host(policy_host(facts)),
          "The MTA-STS policy of " + domain_of(facts) +
              " is in mode \"testing\": senders report TLS failures but still deliver without TLS.",
          "When TLS-RPT reports show no failures, set \"mode: enforce\" and change the id in " + mta_sts_record(facts) +
@@ -282,7 +283,7 @@ void check_mta_sts_max_age_short(const DomainFacts& facts, const RuleOptions&, F
     if (policy == nullptr || !policy->max_age || *policy->max_age >= 86400) {
         return;
     }
-    emit(out, "mta-sts.max-age-short", policy_host(facts),
+    emit(out, "mta-sts.max-age-short", Target::host(policy_host(facts)),
          "The MTA-STS policy of " + domain_of(facts) + " has max_age " + std::to_string(*policy->max_age) +
              " seconds (under one day): senders forget it quickly, which weakens the protection against downgrades.",
          "Set max_age to at least 604800 (one week); RFC 8461 suggests weeks or more (e.g. 1209600).");
@@ -299,7 +300,7 @@ void check_mta_sts_mx_not_covered(const DomainFacts& facts, const RuleOptions&, 
         if (coverage.covered) {
             continue;
         }
-        emit(out, "mta-sts.mx-not-covered", coverage.mx,
+        emit(out, "mta-sts.mx-not-covered", Target::host(coverage.mx),
              "The MX host " + coverage.mx + " matches none of the policy's mx patterns (" + patterns_of(*policy) +
                  (enforce ? "): senders that enforce the policy refuse to deliver to it."
                           : "): in testing mode senders deliver anyway but report failures."),
@@ -316,7 +317,7 @@ void check_mta_sts_mx_pattern_unused(const DomainFacts& facts, const RuleOptions
         return;
     }
     for (const auto& pattern : facts.mta_sts->unused_mx_patterns) {
-        emit(out, "mta-sts.mx-pattern-unused", policy_host(facts),
+        emit(out, "mta-sts.mx-pattern-unused", Target::host(policy_host(facts)),
              "The policy pattern " + quoted(pattern) + " matches none of the MX hosts of " + domain_of(facts) + " (" +
                  join(hosts, ", ") + "): probably a stale entry.",
              "Remove \"mx: " + pattern + "\" from the policy if that host no longer receives mail for " +

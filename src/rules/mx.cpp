@@ -7,7 +7,7 @@ void check_mx_none(const DomainFacts& facts, const RuleOptions&, Findings& out) 
     if (!facts.mx || !is_absent(facts.mx->status)) {
         return;
     }
-    emit(out, "mx.none", domain_of(facts),
+    emit(out, "mx.none", Target::domain(domain_of(facts)),
          domain_of(facts) + " has no MX record (" + std::string(to_string(facts.mx->status)) +
              "): senders fall back to its A/AAAA address (RFC 5321 §5.1), and MTA-STS has no MX host to cover.",
          "Publish an MX record naming the host that receives mail for " + domain_of(facts) +
@@ -18,7 +18,7 @@ void check_mx_null(const DomainFacts& facts, const RuleOptions&, Findings& out) 
     if (!is_null_mx(facts)) {
         return;
     }
-    emit(out, "mx.null", domain_of(facts),
+    emit(out, "mx.null", Target::domain(domain_of(facts)),
          domain_of(facts) +
              " publishes a null MX (\"0 .\"): it accepts no mail, so inbound TLS policy (MTA-STS, "
              "TLS-RPT) does not apply.",

@@ -72,7 +72,7 @@ void check_submission_not_found(const DomainFacts& facts, const RuleOptions&, Fi
         !facts.submission->lookup_failures.empty()) {
         return;
     }
-    emit(out, "submission.not-found", domain_of(facts),
+    emit(out, "submission.not-found", Target::domain(domain_of(facts)),
          domain_of(facts) + " publishes no submission SRV records (_submissions._tcp, _submission._tcp) and smtp." +
              domain_of(facts) + " does not resolve: mail clients cannot discover a submission server.",
          "Nothing to do if the users of " + domain_of(facts) +
@@ -89,7 +89,7 @@ void check_submission_srv_disabled(const DomainFacts& facts, const RuleOptions&,
             continue;
         }
         const std::string name = srv.service + "." + domain_of(facts);
-        emit(out, "submission.srv-disabled", name,
+        emit(out, "submission.srv-disabled", Target::record(name),
              "The SRV record " + name + " has the target \".\": the domain states that this service is not offered.");
     }
 }
@@ -129,7 +129,7 @@ void check_submission_unreachable(const DomainFacts& facts, const RuleOptions&, 
             continue;
         }
         emit(out, "submission.unreachable", endpoint_target(endpoint),
-             "No address of " + endpoint_target(endpoint) + " (" + std::string(to_string(endpoint.security)) +
+             "No address of " + endpoint_text(endpoint) + " (" + std::string(to_string(endpoint.security)) +
                  ") could be reached: " + failures_of(endpoint) + ".",
              "Make " + endpoint.host + " accept connections on port " + std::to_string(endpoint.port) +
                  " (firewall, service running and listening on every published address), or stop advertising it.");
@@ -142,7 +142,7 @@ void check_submission_unreachable(const DomainFacts& facts, const RuleOptions&, 
             ports.push_back("port " + std::to_string(endpoint->port) + ": " + failures_of(*endpoint));
         }
         const std::string& host = fallback.front()->host;
-        emit(out, "submission.unreachable", host,
+        emit(out, "submission.unreachable", Target::host(host),
              host + " resolves but refuses connections on every submission port tried (" + join(ports, "; ") + ").",
              "If " + host +
                  " is your submission server, open port 465 (implicit TLS) on it; if it is not, publish "
@@ -163,8 +163,8 @@ void check_submission_address_unreachable(const DomainFacts& facts, const RuleOp
             if (!is_connect_failure(probe.status)) {
                 continue;
             }
-            emit(out, "submission.address-unreachable", endpoint_target(endpoint, probe),
-                 probe.address + " of " + endpoint_target(endpoint) + " could not be reached (" +
+            emit(out, "submission.address-unreachable", address_target(endpoint, probe),
+                 probe.address + " of " + endpoint_text(endpoint) + " could not be reached (" +
                      std::string(to_string(probe.status)) + error_suffix(probe) +
                      ") while its other addresses answer: clients that pick this address stall or fail.",
                  "Make " + endpoint.host + " answer on " + probe.address + " port " + std::to_string(endpoint.port) +
@@ -193,7 +193,7 @@ void check_submission_no_implicit_tls(const DomainFacts& facts, const RuleOption
         return;
     }
     if (submission.source == DiscoverySource::srv) {
-        emit(out, "submission.no-implicit-tls", domain_of(facts),
+        emit(out, "submission.no-implicit-tls", Target::domain(domain_of(facts)),
              domain_of(facts) +
                  " publishes no usable _submissions._tcp SRV record: clients are pointed only at "
                  "STARTTLS submission, not at implicit TLS.",
@@ -201,7 +201,7 @@ void check_submission_no_implicit_tls(const DomainFacts& facts, const RuleOption
                  " SRV 0 1 465 <your server> (RFC 8314 §5.1).");
     } else {
         const std::string host = endpoints.empty() ? "smtp." + domain_of(facts) : endpoints.front().host;
-        emit(out, "submission.no-implicit-tls", domain_of(facts),
+        emit(out, "submission.no-implicit-tls", Target::domain(domain_of(facts)),
              host + " does not accept connections on port 465: submission is offered only with STARTTLS.",
              "Offer implicit TLS on port 465 of " + host + " (RFC 8314 §3.3), and publish _submissions._tcp." +
                  domain_of(facts) + " SRV 0 1 465 " + host + ".");
@@ -213,8 +213,8 @@ void check_submission_not_tls(const DomainFacts& facts, const RuleOptions&, Find
         if (!probe.smtp.plaintext_on_implicit_port) {
             return;
         }
-        emit(out, "submission.not-tls", endpoint_target(endpoint, probe),
-             endpoint_target(endpoint, probe) + " answered in plaintext SMTP (banner " + quoted(probe.smtp.banner) +
+        emit(out, "submission.not-tls", address_target(endpoint, probe),
+             endpoint_text(endpoint, probe) + " answered in plaintext SMTP (banner " + quoted(probe.smtp.banner) +
                  ") instead of a TLS handshake: clients expecting implicit TLS fail, and nothing on this port is "
                  "encrypted.",
              "Configure port " + std::to_string(endpoint.port) + " of " + endpoint.host +
@@ -228,8 +228,8 @@ void check_submission_tls_failed(const DomainFacts& facts, const RuleOptions&, F
             probe.smtp.plaintext_on_implicit_port || only_deprecated_tls(probe)) {
             return;
         }
-        emit(out, "submission.tls-failed", endpoint_target(endpoint, probe),
-             "The TLS handshake with " + endpoint_target(endpoint, probe) + " failed" + error_suffix(probe) + ".",
+        emit(out, "submission.tls-failed", address_target(endpoint, probe),
+             "The TLS handshake with " + endpoint_text(endpoint, probe) + " failed" + error_suffix(probe) + ".",
              "Check the TLS configuration of " + endpoint.host + " on port " + std::to_string(endpoint.port) +
                  ": a certificate and key installed, TLS 1.2 or 1.3 enabled (openssl s_client -connect " +
                  endpoint.host + ":" + std::to_string(endpoint.port) + ").");
@@ -241,8 +241,8 @@ void check_submission_starttls_missing(const DomainFacts& facts, const RuleOptio
         if (probe.status != ProbeStatus::no_starttls) {
             return;
         }
-        emit(out, "submission.starttls-missing", endpoint_target(endpoint, probe),
-             endpoint_target(endpoint, probe) + " does not advertise STARTTLS (EHLO: " + join(probe.smtp.ehlo, ", ") +
+        emit(out, "submission.starttls-missing", address_target(endpoint, probe),
+             endpoint_text(endpoint, probe) + " does not advertise STARTTLS (EHLO: " + join(probe.smtp.ehlo, ", ") +
                  "): clients would send passwords and mail in cleartext, or refuse to submit.",
              "Enable STARTTLS on port " + std::to_string(endpoint.port) + " of " + endpoint.host +
                  " (e.g. Postfix smtpd_tls_security_level=encrypt on the submission service).");
@@ -258,8 +258,8 @@ void check_submission_starttls_failed(const DomainFacts& facts, const RuleOption
         }
         const std::string what =
             rejected ? " rejected the STARTTLS command" : " failed the TLS handshake after STARTTLS";
-        emit(out, "submission.starttls-failed", endpoint_target(endpoint, probe),
-             endpoint_target(endpoint, probe) + what + error_suffix(probe) + ".",
+        emit(out, "submission.starttls-failed", address_target(endpoint, probe),
+             endpoint_text(endpoint, probe) + what + error_suffix(probe) + ".",
              "Check the TLS configuration of " + endpoint.host + " on port " + std::to_string(endpoint.port) +
                  " (openssl s_client -starttls smtp -connect " + endpoint.host + ":" + std::to_string(endpoint.port) +
                  ").");
@@ -271,8 +271,8 @@ void check_submission_starttls_buffered_data(const DomainFacts& facts, const Rul
         if (!probe.smtp.data_after_starttls_reply) {
             return;
         }
-        emit(out, "submission.starttls-buffered-data", endpoint_target(endpoint, probe),
-             endpoint_target(endpoint, probe) +
+        emit(out, "submission.starttls-buffered-data", address_target(endpoint, probe),
+             endpoint_text(endpoint, probe) +
                  " sent bytes after its STARTTLS \"220\" reply and before the TLS handshake: a server (or a "
                  "middlebox) that mixes cleartext into the TLS session lets an attacker inject commands.",
              "Update the mail server or remove the proxy in front of " + endpoint.host +
@@ -285,8 +285,8 @@ void check_submission_auth_before_tls(const DomainFacts& facts, const RuleOption
         if (endpoint.security != Security::starttls || probe.smtp.auth_before_tls.empty()) {
             return;
         }
-        emit(out, "submission.auth-before-tls", endpoint_target(endpoint, probe),
-             endpoint_target(endpoint, probe) + " offers AUTH " + join(probe.smtp.auth_before_tls, " ") +
+        emit(out, "submission.auth-before-tls", address_target(endpoint, probe),
+             endpoint_text(endpoint, probe) + " offers AUTH " + join(probe.smtp.auth_before_tls, " ") +
                  " before STARTTLS: clients are invited to send credentials in cleartext.",
              "Advertise AUTH on " + endpoint.host +
                  " only after STARTTLS (e.g. Postfix smtpd_tls_auth_only=yes, "
@@ -299,8 +299,8 @@ void check_submission_protocol_error(const DomainFacts& facts, const RuleOptions
         if (probe.status != ProbeStatus::protocol_error || probe.smtp.plaintext_on_implicit_port) {
             return;
         }
-        emit(out, "submission.protocol-error", endpoint_target(endpoint, probe),
-             endpoint_target(endpoint, probe) + " broke the SMTP protocol" + error_suffix(probe) + ".",
+        emit(out, "submission.protocol-error", address_target(endpoint, probe),
+             endpoint_text(endpoint, probe) + " broke the SMTP protocol" + error_suffix(probe) + ".",
              "Check that port " + std::to_string(endpoint.port) + " of " + endpoint.host +
                  " is served by an SMTP submission server and not by another service or a broken proxy.");
     });
@@ -311,8 +311,8 @@ void check_submission_inconclusive(const DomainFacts& facts, const RuleOptions&,
         if (probe.status != ProbeStatus::inconclusive) {
             return;
         }
-        emit(out, "submission.inconclusive", endpoint_target(endpoint, probe),
-             endpoint_target(endpoint, probe) + " turned the probe away" + error_suffix(probe) +
+        emit(out, "submission.inconclusive", address_target(endpoint, probe),
+             endpoint_text(endpoint, probe) + " turned the probe away" + error_suffix(probe) +
                  ": its TLS posture could not be judged (this is not a finding of missing TLS).",
              "Run the check again later, or from an address the server does not rate-limit.");
     });

@@ -25,11 +25,11 @@ void for_each_certificate(const DomainFacts& facts, bool include_policy_host, Vi
 
 void check_tls_version_deprecated(const DomainFacts& facts, const RuleOptions&, Findings& out) {
     for (const auto& subject : tls_subjects(facts)) {
-        if (!is_deprecated_version(subject.tls->version)) {
+        if (!negotiated_deprecated(*subject.tls)) {
             continue;
         }
         emit(out, "tls.version-deprecated", subject.target,
-             subject.target + " negotiated " + subject.tls->version + " (" + subject.tls->cipher +
+             subject.where + " negotiated " + version_name(subject.tls->version) + " (" + subject.tls->cipher +
                  "): TLS 1.0 and 1.1 are deprecated (RFC 8996)" +
                  (subject.tls->modern_client_failed ? " and a current client cannot connect at all." : "."),
              "Enable TLS 1.2 and 1.3 on " + subject.host + " and disable TLS 1.0 and 1.1.");
@@ -39,12 +39,16 @@ void check_tls_version_deprecated(const DomainFacts& facts, const RuleOptions&, 
 void check_tls_legacy_accepted(const DomainFacts& facts, const RuleOptions&, Findings& out) {
     for (const auto& subject : tls_subjects(facts)) {
         const auto& tls = *subject.tls;
-        if (tls.legacy_versions_accepted.empty() || is_deprecated_version(tls.version) || tls.version.empty()) {
+        if (tls.legacy_versions_accepted.empty() || !tls.version || negotiated_deprecated(tls)) {
             continue;
         }
+        std::vector<std::string> accepted;
+        for (const auto version : tls.legacy_versions_accepted) {
+            accepted.emplace_back(to_string(version));
+        }
         emit(out, "tls.legacy-accepted", subject.target,
-             subject.target + " negotiates " + tls.version + " but still accepts " +
-                 join(tls.legacy_versions_accepted, " and ") +
+             subject.where + " negotiates " + version_name(tls.version) + " but still accepts " +
+                 join(accepted, " and ") +
                  " when a client offers nothing newer: a downgrade-prone, deprecated protocol (RFC 8996).",
              "Disable TLS 1.0 and 1.1 on " + subject.host + " (e.g. Postfix smtpd_tls_protocols = >=TLSv1.2).");
     }
@@ -56,7 +60,7 @@ void check_tls_no_tls13(const DomainFacts& facts, const RuleOptions&, Findings& 
             continue;
         }
         emit(out, "tls.no-tls13", subject.target,
-             subject.target + " does not support TLS 1.3 (negotiated " + subject.tls->version + ").",
+             subject.where + " does not support TLS 1.3 (negotiated " + version_name(subject.tls->version) + ").",
              "Enable TLS 1.3 on " + subject.host + " (OpenSSL 1.1.1 or later supports it).");
     }
 }
@@ -64,12 +68,12 @@ void check_tls_no_tls13(const DomainFacts& facts, const RuleOptions&, Findings& 
 void check_tls_weak_cipher(const DomainFacts& facts, const RuleOptions&, Findings& out) {
     for (const auto& subject : tls_subjects(facts)) {
         const auto& tls = *subject.tls;
-        if (tls.forward_secrecy && !tls.weak_cipher_reason) {
+        if (tls.forward_secrecy && !tls.weak_cipher) {
             continue;
         }
-        const std::string reason = tls.weak_cipher_reason ? *tls.weak_cipher_reason : "no forward secrecy";
+        const std::string reason(describe(tls.weak_cipher.value_or(CipherWeakness::no_forward_secrecy)));
         emit(out, "tls.weak-cipher", subject.target,
-             subject.target + " negotiated the weak cipher suite " + tls.cipher + " (" + reason + ").",
+             subject.where + " negotiated the weak cipher suite " + tls.cipher + " (" + reason + ").",
              "Prefer ECDHE suites with AES-GCM or ChaCha20-Poly1305 on " + subject.host +
                  " and disable RC4, 3DES, NULL, EXPORT and static-RSA key exchange.");
     }
@@ -80,7 +84,7 @@ void check_cert_expired(const DomainFacts& facts, const RuleOptions&, Findings& 
     for_each_certificate(facts, false, [&](const TlsSubject& subject, const CertificateFacts& cert) {
         if (auto problem = expired_problem(cert.leaf, now)) {
             emit(out, "cert.expired", subject.target,
-                 "At " + subject.target + ", " + *problem + "; " + cert_summary(cert.leaf) + ".",
+                 "At " + subject.where + ", " + *problem + "; " + cert_summary(cert.leaf) + ".",
                  "Renew the certificate of " + subject.host +
                      ", install it, reload the mail server, and make sure renewal is automatic.");
         }
@@ -92,7 +96,7 @@ void check_cert_not_yet_valid(const DomainFacts& facts, const RuleOptions&, Find
     for_each_certificate(facts, false, [&](const TlsSubject& subject, const CertificateFacts& cert) {
         if (auto problem = not_yet_valid_problem(cert.leaf, now)) {
             emit(out, "cert.not-yet-valid", subject.target,
-                 "At " + subject.target + ", " + *problem + "; " + cert_summary(cert.leaf) + ".",
+                 "At " + subject.where + ", " + *problem + "; " + cert_summary(cert.leaf) + ".",
                  "Check the clock of the machine that issued the certificate of " + subject.host +
                      ", or install a certificate that is valid now.");
         }
@@ -107,7 +111,7 @@ void check_cert_expires_soon(const DomainFacts& facts, const RuleOptions& option
             return;
         }
         emit(out, "cert.expires-soon", subject.target,
-             "The certificate of " + subject.target + " expires on " + format_date(cert.leaf.not_after) + ", in " +
+             "The certificate of " + subject.where + " expires on " + format_date(cert.leaf.not_after) + ", in " +
                  std::to_string(left) + (left == 1 ? " day" : " days") + " (" + cert_summary(cert.leaf) + ").",
              "Renew the certificate of " + subject.host +
                  " now, and check that automatic renewal also reloads the server that uses it.");
@@ -119,12 +123,12 @@ void check_cert_untrusted(const DomainFacts& facts, const RuleOptions&, Findings
         if (!cert.trust_error) {
             return;
         }
-        const std::string reason = lower(*cert.trust_error);
+        const VerifyError reason = cert.trust_error->reason;
         std::string fix;
-        if (cert.leaf.self_signed || reason.find("self") != std::string::npos) {
+        if (cert.leaf.self_signed || reason == VerifyError::self_signed) {
             fix = "Replace the self-signed certificate of " + subject.host +
                   " with one from a public CA (e.g. Let's Encrypt): mail clients do not trust it.";
-        } else if (reason.find("issuer") != std::string::npos || reason.find("intermediate") != std::string::npos) {
+        } else if (reason == VerifyError::unknown_issuer || reason == VerifyError::missing_intermediate) {
             fix = "Configure " + subject.host +
                   " to send the full chain (leaf followed by every intermediate, e.g. fullchain.pem), and check "
                   "that the CA is publicly trusted.";
@@ -132,8 +136,8 @@ void check_cert_untrusted(const DomainFacts& facts, const RuleOptions&, Findings
             fix = "Install a certificate for " + subject.host + " from a publicly trusted CA, with its full chain.";
         }
         emit(out, "cert.untrusted", subject.target,
-             "The certificate chain of " + subject.target + " does not verify: " + *cert.trust_error + " (issuer " +
-                 quoted(cert.leaf.issuer) + ").",
+             "The certificate chain of " + subject.where + " does not verify: " +
+                 describe(*cert.trust_error, subject.host) + " (issuer " + quoted(cert.leaf.issuer) + ").",
              fix);
     });
 }
@@ -144,7 +148,7 @@ void check_cert_name_mismatch(const DomainFacts& facts, const RuleOptions&, Find
             return;
         }
         emit(out, "cert.name-mismatch", subject.target,
-             "The certificate of " + subject.target + " is not valid for " + subject.host + ": it covers " +
+             "The certificate of " + subject.where + " is not valid for " + subject.host + ": it covers " +
                  (cert.leaf.san.empty() ? "no Subject Alternative Name (subject " + quoted(cert.leaf.subject) + ")"
                                         : join(cert.leaf.san, ", ")) +
                  ".",
@@ -158,12 +162,11 @@ void check_cert_weak_key(const DomainFacts& facts, const RuleOptions&, Findings&
         if (problems.empty()) {
             return;
         }
-        emit(
-            out, "cert.weak-key", subject.target,
-            "The chain of " + subject.target + " has a key too weak for current clients: " + join(problems, "; ") + ".",
-            "Re-issue the certificate of " + subject.host +
-                " with an RSA key of at least 2048 bits or an EC P-256 key, from a CA whose chain meets the same "
-                "bar.");
+        emit(out, "cert.weak-key", subject.target,
+             "The chain of " + subject.where + " has a key too weak for current clients: " + join(problems, "; ") + ".",
+             "Re-issue the certificate of " + subject.host +
+                 " with an RSA key of at least 2048 bits or an EC P-256 key, from a CA whose chain meets the same "
+                 "bar.");
     });
 }
 
@@ -173,11 +176,11 @@ void check_cert_weak_signature(const DomainFacts& facts, const RuleOptions&, Fin
         if (problems.empty()) {
             return;
         }
-        emit(out, "cert.weak-signature", subject.target,
-             "The chain of " + subject.target + " uses a signature current clients refuse: " + join(problems, "; ") +
-                 ".",
-             "Re-issue the certificate of " + subject.host +
-                 " signed with SHA-256 or better, and send intermediates that are too.");
+        emit(
+            out, "cert.weak-signature", subject.target,
+            "The chain of " + subject.where + " uses a signature current clients refuse: " + join(problems, "; ") + ".",
+            "Re-issue the certificate of " + subject.host +
+                " signed with SHA-256 or better, and send intermediates that are too.");
     });
 }
 

@@ -156,7 +156,9 @@ class CheckAgainstFakeDns(unittest.TestCase):
         self.assertIn("mta-sts.txt-multiple", [f["id"] for f in doc["findings"]])
 
     def test_servfail_is_lookup_failed_and_the_area_is_not_judged(self):
-        _, (doc,) = self.check_json("broken.test")
+        result, (doc,) = self.check_json("broken.test")
+        self.assertEqual(result.returncode, 1, "a broken zone is the domain's fault: exit 1, not 4")
+        self.assertFalse(doc["dns"]["resolver_unreachable"])
         ids = [f["id"] for f in doc["findings"]]
         self.assertTrue(ids, "a broken zone must produce findings")
         self.assertEqual(set(ids), {"dns.lookup-failed"})
@@ -169,8 +171,10 @@ class CheckAgainstFakeDns(unittest.TestCase):
         elapsed = time.monotonic() - started
         self.assertLess(elapsed, 10, "a silent DNS server must not hold the check past its deadline")
         ids = {f["id"] for f in doc["findings"]}
+        # The resolver answers (about the root), only the domain's zone is silent: the domain's fault.
         self.assertEqual(ids, {"dns.lookup-failed"})
         self.assertTrue(all(f["status"] == "timeout" for f in doc["submission"]["lookup_failures"]))
+        self.assertFalse(doc["dns"]["resolver_unreachable"])
 
     def test_garbage_malformed_and_truncation_loops(self):
         result, (doc,) = self.check_json("garbage.test", timeout="3")
@@ -273,6 +277,35 @@ class CheckAgainstFakeDns(unittest.TestCase):
         env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
         self.assertIn("\x1b[", tty_output(env))
         self.assertNotIn("\x1b[", tty_output({**env, "NO_COLOR": "1"}))
+
+
+class ResolverUnreachable(unittest.TestCase):
+    """A resolver that answers nothing is not a verdict about the domains: one diagnostic, exit 4."""
+
+    RESOLVER = "127.0.0.1:9"  # the discard port: nothing listens, the kernel refuses
+
+    def test_one_diagnostic_and_exit_4(self):
+        result = run("check", "good.test", "other.test", "--json", "--dns", self.RESOLVER, "--timeout", "3")
+        self.assertEqual(result.returncode, 4, result.stderr)
+        self.assertEqual(len(result.stderr.strip().splitlines()), 1, result.stderr)
+        self.assertIn(self.RESOLVER, result.stderr)
+        for doc in json_lines(result.stdout):
+            validate(doc, "relaymetry-check.schema.json")
+            self.assertEqual([f["id"] for f in doc["findings"]], ["dns.resolver-unreachable"])
+            self.assertEqual(doc["findings"][0]["target"], self.RESOLVER)
+            self.assertTrue(doc["dns"]["resolver_unreachable"])
+            self.assertEqual(doc["dns"]["resolvers"], [self.RESOLVER])
+
+    def test_text_says_not_checked(self):
+        result = run("check", "good.test", "--dns", self.RESOLVER, "--timeout", "3", "--color", "never")
+        self.assertEqual(result.returncode, 4)
+        self.assertIn("not judged: the resolver 127.0.0.1:9", result.stdout)
+        self.assertIn("NOT CHECKED", result.stdout)
+        self.assertNotIn("dns.lookup-failed", result.stdout)
+
+    def test_fail_on_never_still_says_the_check_could_not_run(self):
+        result = run("check", "good.test", "--dns", self.RESOLVER, "--timeout", "3", "--fail-on", "never")
+        self.assertEqual(result.returncode, 4)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,31 @@
 """A whole check of the real binary against the fakes: DNS, submission on 465 and 587, the policy host."""
 
 import os
+import re
+import subprocess
+import sys
 import tempfile
 import unittest
 
 from harness import Fake, json_lines, run, validate
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from certificate_digests import leaf_digests  # noqa: E402
+
 POLICY = "version: STSv1\r\nmode: enforce\r\nmx: mx.full.test\r\nmax_age: 604800\r\n"
+
+
+def served_leaf_digests(port, host, starttls):
+    """The digests of the leaf the server sends, as openssl s_client receives it."""
+    command = ["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-servername", host, "-showcerts"]
+    if starttls:
+        command += ["-starttls", "smtp"]
+    out = subprocess.run(command, input="Q\n", capture_output=True, text=True, timeout=20).stdout
+    return leaf_digests(re.search(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", out, re.S).group(0))
+
+
+VERIFY_CODES = {"expired", "not-yet-valid", "unknown-issuer", "self-signed", "missing-intermediate", "name-mismatch",
+                "weak-key", "weak-digest", "other"}
 
 
 def read_ca(fake_output_ca):
@@ -87,6 +106,21 @@ class FullCheck(unittest.TestCase):
         self.assertEqual(doc["mta_sts"]["mx_coverage"],
                          [{"mx": "mx.full.test", "covered": True, "pattern": "mx.full.test"}])
 
+    def test_certificate_digests_are_those_of_the_served_certificate(self):
+        result = run("check", "full.test", "--json", *self.args)
+        (doc,) = json_lines(result.stdout)
+        implicit, starttls = doc["submission"]["endpoints"]
+        for endpoint, is_starttls in ((implicit, False), (starttls, True)):
+            certificate = endpoint["addresses"][0]["tls"]["certificate"]
+            expected = served_leaf_digests(endpoint["port"], "mail.full.test", is_starttls)
+            for key, value in expected.items():
+                self.assertEqual(certificate[key], value, f"{key} of {endpoint['port']}")
+            self.assertIsNone(certificate["verify_error_code"])
+        policy_certificate = doc["mta_sts"]["policy"]["certificate"]
+        expected = served_leaf_digests(self.https.port, "mta-sts.full.test", False)
+        self.assertEqual(policy_certificate["spki_sha256"], expected["spki_sha256"])
+        self.assertEqual(policy_certificate["sha256"], expected["sha256"])
+
     def test_text_report_shows_the_facts(self):
         result = run("check", "full.test", "--color", "never", *self.args)
         self.assertEqual(result.returncode, 0)
@@ -100,6 +134,11 @@ class FullCheck(unittest.TestCase):
         ids = sorted({f["id"] for f in doc["findings"]})
         self.assertEqual(ids, ["cert.untrusted", "mta-sts.policy-tls-invalid"])
         self.assertEqual(doc["mta_sts"]["policy"]["status"], "tls-failed")
+        for endpoint in doc["submission"]["endpoints"]:
+            certificate = endpoint["addresses"][0]["tls"]["certificate"]
+            self.assertFalse(certificate["chain_valid"])
+            self.assertIn(certificate["verify_error_code"], VERIFY_CODES)
+            self.assertEqual(certificate["trust_error_code"], "unknown-issuer", certificate["trust_error"])
         self.assertEqual(result.returncode, 1)
 
 

@@ -138,6 +138,32 @@ class Records(unittest.TestCase):
         self.assertTrue(doc["valid"])
         self.assertEqual(doc["rua"], ["mailto:tlsrpt@example.com", "https://r.example.com/v1"])
 
+    def test_tls_rpt_repeated_rua_is_valid_with_a_warning(self):
+        record = "v=TLSRPTv1; rua=mailto:a@x.example; rua=mailto:b@x.example"
+        doc = self.lint("tls-rpt", record, expected_exit=0)
+        self.assertTrue(doc["valid"], "RFC 8460 §3's ABNF allows rua more than once")
+        self.assertEqual(doc["rua"], ["mailto:a@x.example", "mailto:b@x.example"])
+        self.assertEqual(doc["errors"], [])
+        self.assertEqual(finding_ids(doc), ["tls-rpt.rua-repeated"])
+        finding = doc["findings"][0]
+        self.assertEqual(finding["severity"], "warning")
+        self.assertEqual(finding["target"], "_smtp._tls.<domain>")
+        self.assertIn('"mailto:a@x.example"; "mailto:b@x.example"', finding["message"])
+        self.assertIn("rua=mailto:a@x.example,mailto:b@x.example", finding["fix"])
+        self.assertEqual(doc["summary"]["warnings"], 1)
+        self.assertEqual(doc["summary"]["errors"], 0)
+
+        text = run("lint", "tls-rpt", record)
+        self.assertEqual(text.returncode, 0, text.stdout + text.stderr)
+        self.assertIn("tls-rpt.rua-repeated", text.stdout)
+        self.assertNotIn("Senders send no reports", text.stdout)
+        self.assertEqual(run("lint", "tls-rpt", record, "--fail-on", "warning").returncode, 1)
+
+    def test_tls_rpt_one_rua_with_two_uris_is_not_repeated(self):
+        doc = self.lint("tls-rpt", "v=TLSRPTv1; rua=mailto:a@x.example,mailto:b@x.example", expected_exit=0)
+        self.assertEqual(doc["rua"], ["mailto:a@x.example", "mailto:b@x.example"])
+        self.assertEqual(finding_ids(doc), [])
+
     def test_tls_rpt_bad_rua(self):
         doc = self.lint("tls-rpt", "v=TLSRPTv1; rua=ftp://example.com/reports", expected_exit=1)
         self.assertIn("tls-rpt.rua-invalid", finding_ids(doc))

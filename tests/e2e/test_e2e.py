@@ -32,6 +32,8 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "support"))
+from certificate_digests import leaf_digests  # noqa: E402
 import scenarios  # noqa: E402
 import world as world_mod  # noqa: E402
 
@@ -134,6 +136,7 @@ def s_client(address, port, host, starttls, legacy):
         seen["san"] = re.findall(r"DNS:([^,\s]+)", san.group(1)) if san else []
         seen["key_bits"] = int(re.search(r"Public-Key: \((\d+) bit\)", x).group(1))
         seen["signature"] = re.search(r"Signature Algorithm: (\S+)", x).group(1)
+        seen.update(leaf_digests(m.group(0)))
     return seen
 
 
@@ -247,6 +250,10 @@ class Scenarios(unittest.TestCase):
         self.assertEqual(cert.get("key"), f"RSA-{seen['key_bits']}", f"{where}: key{run.explain()}")
         self.assertEqual(cert.get("signature"), seen["signature"], f"{where}: signature{run.explain()}")
         self.assertEqual(to_epoch(cert.get("not_after")), seen["not_after"], f"{where}: not_after{run.explain()}")
+        for key in ("sha256", "spki_sha256", "spki_sha512"):
+            self.assertEqual(cert.get(key), seen[key], f"{where}: {key} vs openssl{run.explain()}")
+        self.assertEqual(cert.get("verify_error_code") is None, cert.get("chain_valid"),
+                         f"{where}: verify_error_code present exactly when chain_valid is false{run.explain()}")
         days = (seen["not_after"] - time.time()) / 86400
         self.assertLessEqual(abs(cert.get("days_left") - days), 1.0, f"{where}: days_left{run.explain()}")
         if not legacy:

@@ -32,7 +32,7 @@ struct CheckRun {
     Gate gate;
     bool json = false;
     report::TextOptions text;
-    std::size_t parallel = 16;
+    std::size_t parallel = k_default_parallel;
 };
 
 // Runs every domain; writes results to `out` and per-domain internal errors to `err`.

@@ -1,21 +1,20 @@
 #pragma once
 // collect(): the only asynchronous pass. Runs every lookup, probe and fetch of one domain on the
-// caller's event loop, each independent chain started at once, and returns the facts.
+// caller's event loop, each independent chain started at once, and returns the facts. It stores
+// facts only: every verdict is the rules' (rules::settle, rules::evaluate).
 
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
-#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
+#include "relaymetry/core/constants.hpp"
 #include "relaymetry/core/facts.hpp"
 #include "relaymetry/dns/resolver.hpp"
-#include "relaymetry/probe/connect_to.hpp"
+#include "relaymetry/probe/policy_fetch.hpp"
 #include "relaymetry/probe/submission_probe.hpp"
-#include "relaymetry/probe/tls.hpp"
 
 namespace relaymetry::app {
 
@@ -28,16 +27,15 @@ struct Areas {
 
 using Clock = std::function<std::chrono::system_clock::time_point()>;
 
-// What every domain of one run shares. Owned by the caller for the whole run.
+// What every domain of one run shares, owned by the caller for the whole run. The three seams are
+// interfaces (ninja's CommandRunner): the real ones by default, fakes in tests, caches around them.
 struct CollectSettings {
-    dns::ResolverConfig dns;
-    std::vector<probe::ConnectToRule> connect_to;
-    std::optional<std::string> ehlo_name;
-    std::chrono::milliseconds timeout{15000};  // the whole check of one domain
+    std::shared_ptr<dns::ResolverFactory> resolvers;
+    std::shared_ptr<probe::SubmissionProber> prober;
+    std::shared_ptr<probe::PolicyFetcher> fetcher;
+    std::chrono::milliseconds timeout = k_default_timeout;  // the whole check of one domain
     Areas areas;
-    probe::TlsContexts* tls = nullptr;
-    std::shared_ptr<probe::ConnectionLimiter> limiter;
-    Clock clock;
+    Clock clock = [] { return std::chrono::system_clock::now(); };
 };
 
 // Never throws for network trouble; an exception escaping it is a bug (exit code 3).

@@ -9,8 +9,10 @@
 namespace relaymetry {
 
 // Every lookup ends in exactly one of these; the rules must tell them apart
-// (NXDOMAIN and NODATA mean "not published", the rest mean "could not tell").
-enum class LookupStatus { answer, nxdomain, nodata, servfail, refused, timeout, malformed };
+// (NXDOMAIN and NODATA mean "not published", the rest mean "could not tell"). `refused` is the
+// resolver's answer REFUSED; `unreachable` means nothing answered at the resolver's address at all
+// (connection refused, ICMP port unreachable); `timeout`, no answer in time.
+enum class LookupStatus { answer, nxdomain, nodata, servfail, refused, timeout, malformed, unreachable };
 
 std::string_view to_string(LookupStatus status);
 
@@ -21,6 +23,11 @@ inline bool is_absent(LookupStatus status) {
 // True when the lookup failed and nothing can be concluded about the record.
 inline bool is_failure(LookupStatus status) {
     return status != LookupStatus::answer && !is_absent(status);
+}
+// True when the resolver itself gave no usable answer: nothing answered, nothing in time, or it
+// refused to serve us. SERVFAIL and malformed answers are answers (about the domain's zone).
+inline bool is_resolver_failure(LookupStatus status) {
+    return status == LookupStatus::timeout || status == LookupStatus::unreachable || status == LookupStatus::refused;
 }
 
 enum class RecordType : std::uint16_t { a = 1, mx = 15, txt = 16, aaaa = 28, srv = 33 };

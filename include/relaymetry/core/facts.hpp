@@ -11,6 +11,7 @@
 
 #include "relaymetry/core/dns_types.hpp"
 #include "relaymetry/core/policy_types.hpp"
+#include "relaymetry/core/tls_types.hpp"
 
 namespace relaymetry {
 
@@ -38,36 +39,42 @@ struct CertificateInfo {
     std::vector<std::string> san;  // DNS names and IP addresses of the subjectAltName
     std::int64_t not_before = 0;   // seconds since the Unix epoch, UTC
     std::int64_t not_after = 0;
-    std::string key_type;   // "RSA", "EC", "Ed25519", "DSA", ...
-    int key_bits = 0;       // RSA modulus / EC field size
-    std::string key;        // display form: "RSA-2048", "EC-P256", "Ed25519"
-    std::string signature;  // "sha256WithRSAEncryption"
+    KeyType key;
+    std::string signature;  // OpenSSL's long name of the algorithm, e.g. "sha256WithRSAEncryption"
+    SignatureDigest signature_digest = SignatureDigest::other;
     bool self_signed = false;
+    // Lower-case hex digests of the DER certificate and of its DER SubjectPublicKeyInfo (what TLSA
+    // records with selector 0 / 1 match, RFC 6698 §2.1.2), and the DER itself (not in JSON).
+    std::string sha256;
+    std::string spki_sha256;
+    std::string spki_sha512;
+    std::vector<std::uint8_t> der;
 };
 
 struct CertificateFacts {
     CertificateInfo leaf;
-    std::vector<CertificateInfo> intermediates;  // as sent by the server, leaf excluded
+    std::vector<CertificateInfo> intermediates;  // as sent by the server, in order, leaf excluded
     // What a current client concludes: full verification at OpenSSL's default security level
-    // against the system store or --ca-file, including validity dates and the host name.
+    // against the system store or --ca-file, with validity dates judged at the check's "now"
+    // (DomainFacts::started_at) and the host name.
     bool chain_valid = false;
-    std::optional<std::string> verify_error;  // plain English, e.g. "certificate has expired"
+    std::optional<VerifyFailure> verify_error;  // set when chain_valid is false
     // Whether the chain leads to a trust anchor at all, ignoring dates, host name, and key/digest
     // strength (those have rules of their own). Empty when it does.
-    std::optional<std::string> trust_error;
+    std::optional<VerifyFailure> trust_error;
     bool name_match = false;  // SAN (or CN when there is no SAN) covers the host name
 };
 
 struct TlsFacts {
-    std::string version;      // "TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1"
-    std::string cipher;       // OpenSSL's name, as `openssl s_client` shows it
-    std::string cipher_iana;  // RFC name, e.g. "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"
+    std::optional<TlsVersion> version;  // empty only when no handshake completed
+    std::string cipher;                 // OpenSSL's name, as `openssl s_client` shows it
+    std::string cipher_iana;            // RFC name, e.g. "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"
     bool forward_secrecy = true;
-    std::optional<std::string> weak_cipher_reason;  // "no forward secrecy", "RC4", "3DES", ...
+    std::optional<CipherWeakness> weak_cipher;  // the worst property of the suite, when it is weak
     // The session a modern client (TLS 1.2-1.3) could not establish; version/cipher then come from
     // the diagnostic handshake (TLS 1.0-1.3 at @SECLEVEL=0).
     bool modern_client_failed = false;
-    std::vector<std::string> legacy_versions_accepted;  // "TLSv1", "TLSv1.1" when offered alone
+    std::vector<TlsVersion> legacy_versions_accepted;  // TLS 1.0 / 1.1 when offered alone, ascending
     bool tls13_supported = false;
     std::optional<CertificateFacts> certificate;
 };
@@ -90,7 +97,8 @@ enum class ProbeStatus {
     starttls_rejected,
     tls_failed,
     protocol_error,
-    inconclusive
+    inconclusive,
+    internal_error  // a bug in relaymetry, never the server's fault: stderr and exit code 3
 };
 std::string_view to_string(ProbeStatus status);
 
@@ -162,7 +170,9 @@ enum class PolicyFetchStatus {
     tls_failed,
     too_large,
     invalid,
-    unreachable
+    unreachable,
+    timeout,        // the host was reached but did not finish answering before the deadline
+    internal_error  // a bug in relaymetry: stderr and exit code 3
 };
 std::string_view to_string(PolicyFetchStatus status);
 
@@ -194,6 +204,27 @@ struct TlsRptFacts {
     std::vector<LookupFailure> lookup_failures;
 };
 
+// ---- the resolver ------------------------------------------------------------------------------
+
+// How the resolver of the run answered this domain's lookups: whether the check could run at all
+// (dns.resolver-unreachable) is a question about the resolver, not about the domain.
+struct DnsFacts {
+    std::vector<std::string> resolvers;  // as given to --dns; empty = the system's resolvers
+    int lookups = 0;                     // lookups made for the domain
+    int resolver_failures = 0;           // of those, ended in timeout, unreachable or refused
+    // Whether the resolver answered a question about the root, asked beside the domain's lookups:
+    // a resolver that does is reachable, whatever the domain's own name servers do.
+    bool resolver_answered_liveness = false;
+};
+
+// The check could not run: every lookup ended without a usable answer from the resolver, and the
+// resolver did not answer about the root either (a silent zone of the domain's own is dns.lookup-failed).
+inline bool resolver_unreachable(const DnsFacts& dns) {
+    return dns.lookups > 0 && dns.resolver_failures == dns.lookups && !dns.resolver_answered_liveness;
+}
+// "127.0.0.1:9", "127.0.0.1:9, [::1]:53", or "the system's resolvers (/etc/resolv.conf)".
+std::string resolvers_text(const DnsFacts& dns);
+
 // ---- one domain -------------------------------------------------------------------------------
 
 struct DomainFacts {
@@ -202,6 +233,7 @@ struct DomainFacts {
     // injected clock when the check started, so evaluation is deterministic.
     std::chrono::system_clock::time_point started_at{};
     std::chrono::milliseconds duration{0};
+    DnsFacts dns;
     std::optional<SubmissionFacts> submission;
     std::optional<MxFacts> mx;
     std::optional<MtaStsFacts> mta_sts;

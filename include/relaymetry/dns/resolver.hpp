@@ -41,4 +41,18 @@ public:
 std::unique_ptr<Resolver> make_cares_resolver(boost::asio::any_io_executor executor, const ResolverConfig& config,
                                               std::chrono::steady_clock::time_point deadline);
 
+// Makes the resolver of each domain's check: the seam collect() takes its DNS from (tests give it
+// scripted resolvers; a run-wide cache can wrap it).
+class ResolverFactory {
+public:
+    virtual ~ResolverFactory() = default;
+    virtual std::unique_ptr<Resolver> make(boost::asio::any_io_executor executor,
+                                           std::chrono::steady_clock::time_point deadline) = 0;
+    // The resolvers asked, for the report ("127.0.0.1:53"); empty = the system's.
+    virtual std::vector<std::string> servers() const = 0;
+};
+
+// c-ares with `config` for every domain.
+std::shared_ptr<ResolverFactory> make_cares_resolver_factory(ResolverConfig config);
+
 }  // namespace relaymetry::dns

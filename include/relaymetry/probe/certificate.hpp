@@ -2,6 +2,7 @@
 // Certificate facts from OpenSSL objects: what a server sent, and what a current client concludes
 // about it. Used by inspect_session (tls.hpp); separate so chains can be judged without a socket.
 
+#include <ctime>
 #include <string>
 
 #include <openssl/x509.h>
@@ -14,13 +15,16 @@ namespace relaymetry::probe {
 // default): RSA/DSA keys >= 2048 bits, EC >= 224, no SHA-1 signatures below the trust anchor.
 inline constexpr int k_client_auth_level = 2;
 
-// Subject/issuer (RFC 2253), SANs, validity, key and signature algorithm of one certificate.
+// Subject/issuer (RFC 2253), SANs, validity, key and signature algorithm, digests and DER of one
+// certificate.
 CertificateInfo describe_certificate(X509* cert);
 
 // Judges `leaf` with the chain the server sent (`sent` may include the leaf, may be null) against
 // `trust`: chain_valid/verify_error at k_client_auth_level with time and host checks, trust_error
 // ignoring time, host and key/digest strength, and name_match (SAN, or CN when there is no DNS SAN).
-// `host` may be a DNS name or an IP literal.
-CertificateFacts judge_certificate(X509* leaf, STACK_OF(X509) * sent, X509_STORE* trust, const std::string& host);
+// `host` may be a DNS name or an IP literal. Validity dates are judged at `now` (the check's own
+// "now", DomainFacts::started_at), so an injected clock gives the same verdict as the expiry rules.
+CertificateFacts judge_certificate(X509* leaf, STACK_OF(X509) * sent, X509_STORE* trust, const std::string& host,
+                                   std::time_t now);
 
 }  // namespace relaymetry::probe

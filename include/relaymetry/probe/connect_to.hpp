@@ -32,4 +32,7 @@ tl::expected<ConnectToRule, std::string> parse_connect_to(std::string_view text)
 // The first rule matching host:port, as curl applies them.
 std::optional<Destination> redirect(const std::vector<ConnectToRule>& rules, std::string_view host, std::uint16_t port);
 
+// Whether `text` is an IPv4 or IPv6 address literal (not a host name).
+bool is_ip_literal(const std::string& text);
+
 }  // namespace relaymetry::probe

@@ -34,6 +34,7 @@ struct SmtpReply {
     // The text of all lines joined by '\n'.
     std::string text() const;
     bool positive() const { return code >= 200 && code < 400; }
+    bool operator==(const SmtpReply&) const = default;
 };
 
 // One reply line without its line ending.
@@ -58,11 +59,11 @@ private:
 };
 
 // Accumulates reply lines into replies, enforcing the caps and code consistency. Pure: feed it the
-// lines one by one; it throws ProbeFailure(protocol_error) on the first violation.
+// lines one by one; the first violation is an error naming it (a protocol error of the server).
 class ReplyAssembler {
 public:
-    // Returns the finished reply once its last line arrives.
-    std::optional<SmtpReply> add_line(std::string_view line);
+    // The finished reply once its last line arrives, nullopt while it continues.
+    tl::expected<std::optional<SmtpReply>, std::string> add_line(std::string_view line);
 
 private:
     SmtpReply m_pending;
@@ -81,8 +82,12 @@ public:
         ReplyAssembler assembler;
         for (;;) {
             const auto line = co_await read_line();
-            if (auto reply = assembler.add_line(line)) {
-                co_return std::move(*reply);
+            auto reply = assembler.add_line(line);
+            if (!reply) {
+                throw ProbeFailure(ProbeStatus::protocol_error, reply.error());
+            }
+            if (*reply) {
+                co_return std::move(**reply);
             }
         }
     }

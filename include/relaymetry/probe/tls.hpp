@@ -1,6 +1,7 @@
 #pragma once
 // TLS client setup and inspection shared by the submission probe and the MTA-STS policy fetch.
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,7 +43,8 @@ private:
 void prepare_client(SSL* ssl, const std::string& host);
 
 // After a completed handshake: version, suite, and the certificate facts judged against `host`
-// with the same trust anchors as the context (CertificateFacts documents each field).
-TlsFacts inspect_session(SSL* ssl, const std::string& host);
+// with the same trust anchors as the context, at the check's `now` (CertificateFacts documents
+// each field).
+TlsFacts inspect_session(SSL* ssl, const std::string& host, std::chrono::system_clock::time_point now);
 
 }  // namespace relaymetry::probe

@@ -6,13 +6,14 @@
 #include <string>
 #include <string_view>
 
+#include "relaymetry/core/constants.hpp"
 #include "relaymetry/core/facts.hpp"
 #include "relaymetry/core/finding.hpp"
 
 namespace relaymetry::rules {
 
 struct RuleOptions {
-    int expiry_warning_days = 14;
+    int expiry_warning_days = k_default_expiry_warning_days;
 };
 
 using Check = void (*)(const DomainFacts& facts, const RuleOptions& options, Findings& out);
@@ -29,6 +30,16 @@ struct Rule {
 
 std::span<const Rule> catalog();
 const Rule* find_rule(std::string_view id);
+
+// The verdicts the report shows as facts, decided here rather than where the facts are gathered:
+// a fetched MTA-STS policy whose host certificate does not verify is `tls_failed` for senders
+// (RFC 8461 §3.3), one that does not parse is `invalid`. Run once, before evaluate() and rendering.
+void settle(DomainFacts& facts);
+
+// Whether a conforming sender uses what was published (`lint`'s "valid", RFC 8461 / RFC 8460).
+bool sender_accepts(const MtaStsPolicyFacts& policy);
+bool sender_accepts(const MtaStsTxtFacts& txt);
+bool sender_accepts(const TlsRptFacts& tls_rpt);
 
 // Every finding for the facts, in catalogue order. Areas absent from the facts are not judged.
 Findings evaluate(const DomainFacts& facts, const RuleOptions& options);

@@ -142,7 +142,7 @@ TEST_CASE("resolver: a silent server is a timeout with a plain reason") {
     CHECK(server.query_count("silent.example.com", test::k_type_a) == 2);  // one per try
 }
 
-TEST_CASE("resolver: an unreachable server is a timeout") {
+TEST_CASE("resolver: a server that refuses the connection is unreachable, told apart from a timeout") {
     asio::io_context io;
     relaymetry::dns::ResolverConfig config;
     config.servers = {closed_port_server()};
@@ -151,8 +151,9 @@ TEST_CASE("resolver: an unreachable server is a timeout") {
     const auto deadline = std::chrono::steady_clock::now() + 5s;
     auto resolver = relaymetry::dns::make_cares_resolver(io.get_executor(), config, deadline);
     auto result = run_to_completion(io, resolver->lookup("example.com", RecordType::a));
-    CHECK(result.status == LookupStatus::timeout);
+    CHECK(result.status == LookupStatus::unreachable);
     CHECK(result.error.find("could not contact the DNS server") != std::string::npos);
+    CHECK(is_resolver_failure(result.status));
 }
 
 TEST_CASE("resolver: a corrupt answer with the right ID is malformed") {

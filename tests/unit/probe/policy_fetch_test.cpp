@@ -17,6 +17,7 @@ namespace {
 
 namespace asio = boost::asio;
 using relaymetry::HostAddresses;
+using relaymetry::k_max_policy_bytes;
 using relaymetry::LookupStatus;
 using relaymetry::MtaStsPolicyFacts;
 using relaymetry::PolicyFetchStatus;
@@ -107,7 +108,7 @@ TEST_CASE("200: the policy body, its content type and the TLS facts") {
     CHECK_FALSE(facts.parse.has_value());
     CHECK(facts.resolution.addresses == std::vector<std::string>{"127.0.0.1"});
     REQUIRE(facts.tls.has_value());
-    CHECK(facts.tls->version == "TLSv1.3");
+    CHECK(facts.tls->version == relaymetry::TlsVersion::tls1_3);
     REQUIRE(facts.tls->certificate.has_value());
     CHECK(facts.tls->certificate->chain_valid);
     CHECK(facts.tls->certificate->name_match);
@@ -237,20 +238,20 @@ TEST_CASE("a server that drips, stalls or never ends the body is cut off at the 
     }
     FakeHttps server(fixture.serving(response));
     const auto facts = fixture.fetch(server, 700ms);
-    CHECK(facts.status == PolicyFetchStatus::unreachable);
+    CHECK(facts.status == PolicyFetchStatus::timeout);
     REQUIRE(facts.error.has_value());
     CHECK(*facts.error == "127.0.0.1:" + std::to_string(server.port()) + ": " + expected);
     CHECK_FALSE(facts.body.has_value());
     CHECK(facts.tls.has_value());
 }
 
-TEST_CASE("a server that never answers the TLS handshake is unreachable at the deadline") {
+TEST_CASE("a server that never answers the TLS handshake is a timeout at the deadline") {
     Fixture fixture;
     FakeHttpsOptions options;
     options.silent = true;
     FakeHttps server(options);
     const auto facts = fixture.fetch(server, 300ms);
-    CHECK(facts.status == PolicyFetchStatus::unreachable);
+    CHECK(facts.status == PolicyFetchStatus::timeout);
     REQUIRE(facts.error.has_value());
     CHECK(facts.error->find("TLS handshake timed out") != std::string::npos);
     CHECK_FALSE(facts.tls.has_value());

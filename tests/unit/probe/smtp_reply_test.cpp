@@ -146,11 +146,18 @@ TEST_CASE("reply lines follow RFC 5321 section 4.2", "[smtp]") {
     CHECK(parse_reply_line("HTTP/1.1 400 Bad Request").error() == "malformed reply line (no three-digit reply code)");
 }
 
+// A line was accepted and the reply goes on.
+bool continues(const tl::expected<std::optional<SmtpReply>, std::string>& added) {
+    return added.has_value() && !added->has_value();
+}
+
 TEST_CASE("the assembler joins continuation lines and checks codes and length", "[smtp]") {
     ReplyAssembler assembler;
-    CHECK_FALSE(assembler.add_line("250-first"));
-    CHECK_FALSE(assembler.add_line("250-second"));
-    const auto reply = assembler.add_line("250 last");
+    CHECK(continues(assembler.add_line("250-first")));
+    CHECK(continues(assembler.add_line("250-second")));
+    const auto last = assembler.add_line("250 last");
+    REQUIRE(last);
+    const auto& reply = *last;
     REQUIRE(reply);
     CHECK(reply->code == 250);
     CHECK(reply->text() == "first\nsecond\nlast");
@@ -159,21 +166,28 @@ TEST_CASE("the assembler joins continuation lines and checks codes and length", 
     // The assembler starts afresh after a complete reply.
     const auto next = assembler.add_line("221 bye");
     REQUIRE(next);
-    CHECK(next->lines.size() == 1);
+    REQUIRE(*next);
+    CHECK((*next)->lines.size() == 1);
 
     ReplyAssembler mixed;
-    mixed.add_line("250-first");
-    CHECK_THROWS_WITH(mixed.add_line("251 second"), "multiline reply changes its code from 250 to 251");
+    REQUIRE(mixed.add_line("250-first"));
+    const auto changed = mixed.add_line("251 second");
+    REQUIRE_FALSE(changed);
+    CHECK(changed.error() == "multiline reply changes its code from 250 to 251");
 
     ReplyAssembler endless;
     for (std::size_t i = 0; i + 1 < k_max_reply_lines; ++i) {
-        REQUIRE_FALSE(endless.add_line("250-line"));
+        REQUIRE(continues(endless.add_line("250-line")));
     }
-    CHECK(endless.add_line("250 the 64th line is still fine"));
+    const auto sixty_fourth = endless.add_line("250 the 64th line is still fine");
+    REQUIRE(sixty_fourth);
+    CHECK(*sixty_fourth);
     for (std::size_t i = 0; i < k_max_reply_lines; ++i) {
-        endless.add_line("250-line");
+        REQUIRE(endless.add_line("250-line"));
     }
-    CHECK_THROWS_WITH(endless.add_line("250-one too many"), "reply longer than 64 lines");
+    const auto too_many = endless.add_line("250-one too many");
+    REQUIRE_FALSE(too_many);
+    CHECK(too_many.error() == "reply longer than 64 lines");
 }
 
 TEST_CASE("EHLO keywords: STARTTLS and AUTH mechanisms", "[smtp]") {

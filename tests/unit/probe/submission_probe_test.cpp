@@ -137,7 +137,7 @@ TEST_CASE("587: a good STARTTLS server", "[submission]") {
     CHECK(probe.timings_ms.starttls);
     CHECK(probe.timings_ms.handshake);
     REQUIRE(probe.tls);
-    CHECK(probe.tls->version == "TLSv1.3");
+    CHECK(probe.tls->version == TlsVersion::tls1_3);
     CHECK(probe.tls->tls13_supported);
     CHECK_FALSE(probe.tls->modern_client_failed);
     CHECK(probe.tls->legacy_versions_accepted.empty());
@@ -170,7 +170,7 @@ TEST_CASE("465: a good implicit-TLS server", "[submission]") {
     CHECK(probe.timings_ms.handshake);
     CHECK_FALSE(probe.timings_ms.starttls);
     REQUIRE(probe.tls);
-    CHECK(probe.tls->version == "TLSv1.3");
+    CHECK(probe.tls->version == TlsVersion::tls1_3);
     CHECK(fake.commands().front() == "EHLO probe.example.test");
     check_commands_harmless(fake);
 }
@@ -320,10 +320,10 @@ TEST_CASE("TLS versions", "[submission]") {
         const auto probe = run_one(fake, Security::implicit_tls);
         CHECK(probe.status == ProbeStatus::tls_failed);
         REQUIRE(probe.tls);
-        CHECK(probe.tls->version == "TLSv1");
+        CHECK(probe.tls->version == TlsVersion::tls1_0);
         CHECK(probe.tls->modern_client_failed);
         CHECK_FALSE(probe.tls->tls13_supported);
-        CHECK(probe.tls->legacy_versions_accepted == std::vector<std::string>{"TLSv1"});
+        CHECK(probe.tls->legacy_versions_accepted == std::vector<TlsVersion>{TlsVersion::tls1_0});
         CHECK(probe.error == "the server only speaks TLSv1, which current clients refuse (RFC 8996)");
         CHECK_FALSE(probe.smtp.plaintext_on_implicit_port);
     }
@@ -336,7 +336,7 @@ TEST_CASE("TLS versions", "[submission]") {
         const auto probe = run_one(fake, Security::starttls);
         CHECK(probe.status == ProbeStatus::tls_failed);
         REQUIRE(probe.tls);
-        CHECK(probe.tls->version == "TLSv1");
+        CHECK(probe.tls->version == TlsVersion::tls1_0);
         CHECK(probe.tls->modern_client_failed);
         check_commands_harmless(fake);
     }
@@ -348,8 +348,8 @@ TEST_CASE("TLS versions", "[submission]") {
         const auto probe = run_one(fake, Security::implicit_tls);
         CHECK(probe.status == ProbeStatus::ok);
         REQUIRE(probe.tls);
-        CHECK(probe.tls->version == "TLSv1.3");
-        CHECK(probe.tls->legacy_versions_accepted == std::vector<std::string>{"TLSv1", "TLSv1.1"});
+        CHECK(probe.tls->version == TlsVersion::tls1_3);
+        CHECK(probe.tls->legacy_versions_accepted == std::vector<TlsVersion>{TlsVersion::tls1_0, TlsVersion::tls1_1});
         // The main session, the legacy one (1.0-1.1: the server picks 1.1) and the TLS 1.0-only one.
         // The fake counts a handshake on its own thread: give it a moment (bounded) to catch up.
         for (int i = 0; i < 200 && fake.handshakes() < 3; ++i) {
@@ -365,7 +365,7 @@ TEST_CASE("TLS versions", "[submission]") {
         const auto probe = run_one(fake, Security::starttls);
         CHECK(probe.status == ProbeStatus::ok);
         REQUIRE(probe.tls);
-        CHECK(probe.tls->version == "TLSv1.2");
+        CHECK(probe.tls->version == TlsVersion::tls1_2);
         CHECK_FALSE(probe.tls->tls13_supported);
         CHECK(probe.tls->legacy_versions_accepted.empty());
     }

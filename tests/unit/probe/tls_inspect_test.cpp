@@ -2,9 +2,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <chrono>
 #include <optional>
 
+#include <openssl/sha.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -32,7 +34,10 @@ struct Handshake {
     TlsFacts facts;
 };
 
-asio::awaitable<Handshake> connect_and_inspect(asio::ssl::context* context, std::uint16_t port, std::string host) {
+using SystemTime = std::chrono::system_clock::time_point;
+
+asio::awaitable<Handshake> connect_and_inspect(asio::ssl::context* context, std::uint16_t port, std::string host,
+                                               SystemTime now) {
     Handshake result;
     auto executor = co_await asio::this_coro::executor;
     asio::ssl::stream<beast::tcp_stream> stream(beast::tcp_stream(executor), *context);
@@ -51,7 +56,7 @@ asio::awaitable<Handshake> connect_and_inspect(asio::ssl::context* context, std:
         result.error = "handshake: " + error.message();
         co_return result;
     }
-    result.facts = relaymetry::probe::inspect_session(stream.native_handle(), host);
+    result.facts = relaymetry::probe::inspect_session(stream.native_handle(), host, now);
     co_return result;
 }
 
@@ -61,10 +66,11 @@ void store(std::optional<Handshake>* out, std::exception_ptr error, Handshake re
     }
 }
 
-Handshake handshake(TlsContexts& contexts, HandshakeProfile profile, const FakeHttps& server, const std::string& host) {
+Handshake handshake(TlsContexts& contexts, HandshakeProfile profile, const FakeHttps& server, const std::string& host,
+                    SystemTime now = std::chrono::system_clock::now()) {
     asio::io_context io;
     std::optional<Handshake> out;
-    asio::co_spawn(io, connect_and_inspect(&contexts.get(profile), server.port(), host),
+    asio::co_spawn(io, connect_and_inspect(&contexts.get(profile), server.port(), host, now),
                    [&out](std::exception_ptr error, Handshake result) { store(&out, error, std::move(result)); });
     io.run();
     REQUIRE(out.has_value());
@@ -87,13 +93,19 @@ LeafSpec leaf_for(const std::string& name) {
 
 // The facts of one certificate case, through the diagnostic profile so that weak certificates
 // still complete the handshake.
-relaymetry::CertificateFacts certificate_case(TestPki& pki, const LeafSpec& spec, const std::string& host) {
+relaymetry::CertificateFacts certificate_case(TestPki& pki, const LeafSpec& spec, const std::string& host,
+                                              SystemTime now = std::chrono::system_clock::now()) {
     FakeHttps server(serve(pki.issue(spec)));
     TlsContexts contexts(TlsClientOptions{pki.root_file().string()});
-    const Handshake result = handshake(contexts, HandshakeProfile::diagnostic, server, host);
+    const Handshake result = handshake(contexts, HandshakeProfile::diagnostic, server, host, now);
     REQUIRE(result.error.empty());
     REQUIRE(result.facts.certificate.has_value());
     return *result.facts.certificate;
+}
+
+// The reason and the prose of a verification failure (the renderers' words).
+std::string text_of(const std::optional<relaymetry::VerifyFailure>& failure, const std::string& host) {
+    return failure ? relaymetry::describe(*failure, host) : std::string();
 }
 
 }  // namespace
@@ -105,10 +117,10 @@ TEST_CASE("a valid chain: TLS 1.3, every certificate fact filled") {
     const Handshake result = handshake(contexts, HandshakeProfile::modern, server, "mail.example.test");
     REQUIRE(result.error.empty());
     const TlsFacts& tls = result.facts;
-    CHECK(tls.version == "TLSv1.3");
+    CHECK(tls.version == relaymetry::TlsVersion::tls1_3);
     CHECK(tls.tls13_supported);
     CHECK(tls.forward_secrecy);
-    CHECK_FALSE(tls.weak_cipher_reason.has_value());
+    CHECK_FALSE(tls.weak_cipher.has_value());
     CHECK(tls.cipher.rfind("TLS_", 0) == 0);
     CHECK(tls.cipher_iana == tls.cipher);  // TLS 1.3 suites have one name
     REQUIRE(tls.certificate.has_value());
@@ -125,10 +137,11 @@ TEST_CASE("a valid chain: TLS 1.3, every certificate fact filled") {
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     CHECK(cert.leaf.not_before < now);
     CHECK(cert.leaf.not_after > now);
-    CHECK(cert.leaf.key_type == "RSA");
-    CHECK(cert.leaf.key_bits == 2048);
-    CHECK(cert.leaf.key == "RSA-2048");
+    CHECK(cert.leaf.key.algorithm == relaymetry::KeyAlgorithm::rsa);
+    CHECK(cert.leaf.key.bits == 2048);
+    CHECK(display_name(cert.leaf.key) == "RSA-2048");
     CHECK(cert.leaf.signature == "sha256WithRSAEncryption");
+    CHECK(cert.leaf.signature_digest == relaymetry::SignatureDigest::sha256);
     CHECK_FALSE(cert.leaf.self_signed);
     REQUIRE(cert.intermediates.size() == 1);
     CHECK(cert.intermediates[0].subject.find("CN=Relaymetry Test Intermediate") == 0);
@@ -142,7 +155,9 @@ TEST_CASE("expired and not-yet-valid certificates fail verification but are trus
     expired.not_after_days = -1;
     const auto old = certificate_case(pki, expired, "mail.example.test");
     CHECK_FALSE(old.chain_valid);
-    CHECK(old.verify_error == "certificate has expired");
+    REQUIRE(old.verify_error);
+    CHECK(old.verify_error->reason == relaymetry::VerifyError::expired);
+    CHECK(text_of(old.verify_error, "mail.example.test") == "certificate has expired");
     CHECK_FALSE(old.trust_error.has_value());
     CHECK(old.name_match);
 
@@ -150,8 +165,55 @@ TEST_CASE("expired and not-yet-valid certificates fail verification but are trus
     future.not_before_days = 2;
     const auto early = certificate_case(pki, future, "mail.example.test");
     CHECK_FALSE(early.chain_valid);
-    CHECK(early.verify_error == "certificate is not yet valid");
+    REQUIRE(early.verify_error);
+    CHECK(early.verify_error->reason == relaymetry::VerifyError::not_yet_valid);
+    CHECK(text_of(early.verify_error, "mail.example.test") == "certificate is not yet valid");
     CHECK_FALSE(early.trust_error.has_value());
+}
+
+TEST_CASE("verification judges dates at the check's own now, not the system clock") {
+    TestPki pki;
+    LeafSpec spec = leaf_for("mail.example.test");
+    spec.not_after_days = 5;
+    using namespace std::chrono;
+    const auto in_a_week = system_clock::now() + hours(24 * 7);
+    const auto later = certificate_case(pki, spec, "mail.example.test", in_a_week);
+    CHECK_FALSE(later.chain_valid);
+    REQUIRE(later.verify_error);
+    CHECK(later.verify_error->reason == relaymetry::VerifyError::expired);
+    // The path itself (dates ignored) is still trusted.
+    CHECK_FALSE(later.trust_error.has_value());
+
+    LeafSpec fresh = leaf_for("mail.example.test");
+    fresh.not_before_days = -1;
+    const auto two_days_ago = system_clock::now() - hours(48);
+    const auto before = certificate_case(pki, fresh, "mail.example.test", two_days_ago);
+    REQUIRE(before.verify_error);
+    CHECK(before.verify_error->reason == relaymetry::VerifyError::not_yet_valid);
+}
+
+TEST_CASE("every certificate carries its DER and the digests of the DER and of its public key") {
+    TestPki pki;
+    const auto cert = certificate_case(pki, leaf_for("mail.example.test"), "mail.example.test");
+    for (const auto* info : {&cert.leaf, &cert.intermediates.at(0)}) {
+        CHECK_FALSE(info->der.empty());
+        CHECK(info->sha256.size() == 64);
+        CHECK(info->spki_sha256.size() == 64);
+        CHECK(info->spki_sha512.size() == 128);
+        CHECK(info->sha256.find_first_not_of("0123456789abcdef") == std::string::npos);
+        CHECK(info->sha256 != info->spki_sha256);
+    }
+    CHECK(cert.leaf.sha256 != cert.intermediates[0].sha256);
+    // An independent computation over the DER the facts keep.
+    std::array<unsigned char, 32> digest{};
+    SHA256(cert.leaf.der.data(), cert.leaf.der.size(), digest.data());
+    std::string hex;
+    for (auto byte : digest) {
+        static constexpr char k_digits[] = "0123456789abcdef";
+        hex += k_digits[byte >> 4];
+        hex += k_digits[byte & 0x0F];
+    }
+    CHECK(hex == cert.leaf.sha256);
 }
 
 TEST_CASE("a certificate expiring in 5 days is still valid") {
@@ -168,7 +230,10 @@ TEST_CASE("a certificate for another name: name mismatch, chain otherwise truste
     const auto cert = certificate_case(pki, leaf_for("other.example.test"), "mail.example.test");
     CHECK_FALSE(cert.chain_valid);
     CHECK_FALSE(cert.name_match);
-    CHECK(cert.verify_error == "certificate does not match the host name mail.example.test");
+    REQUIRE(cert.verify_error);
+    CHECK(cert.verify_error->reason == relaymetry::VerifyError::name_mismatch);
+    CHECK(text_of(cert.verify_error, "mail.example.test") ==
+          "certificate does not match the host name mail.example.test");
     CHECK_FALSE(cert.trust_error.has_value());
 }
 
@@ -208,9 +273,11 @@ TEST_CASE("a self-signed certificate is untrusted") {
     CHECK(cert.leaf.self_signed);
     CHECK_FALSE(cert.chain_valid);
     REQUIRE(cert.verify_error.has_value());
-    CHECK(cert.verify_error->find("self-signed") != std::string::npos);
+    CHECK(cert.verify_error->reason == relaymetry::VerifyError::self_signed);
+    CHECK(text_of(cert.verify_error, "mail.example.test").find("self-signed") != std::string::npos);
     REQUIRE(cert.trust_error.has_value());
-    CHECK(cert.trust_error->find("self-signed") != std::string::npos);
+    CHECK(cert.trust_error->reason == relaymetry::VerifyError::self_signed);
+    CHECK(text_of(cert.trust_error, "mail.example.test").find("self-signed") != std::string::npos);
 }
 
 TEST_CASE("a missing intermediate: untrusted, and the message names both causes") {
@@ -221,8 +288,9 @@ TEST_CASE("a missing intermediate: untrusted, and the message names both causes"
     CHECK(cert.intermediates.empty());
     CHECK_FALSE(cert.chain_valid);
     REQUIRE(cert.trust_error.has_value());
-    CHECK(cert.trust_error->find("unknown") != std::string::npos);
-    CHECK(cert.trust_error->find("intermediate") != std::string::npos);
+    CHECK(cert.trust_error->reason == relaymetry::VerifyError::missing_intermediate);
+    CHECK(text_of(cert.trust_error, "mail.example.test").find("unknown") != std::string::npos);
+    CHECK(text_of(cert.trust_error, "mail.example.test").find("intermediate") != std::string::npos);
 }
 
 TEST_CASE("a certificate from an unknown CA is untrusted") {
@@ -237,7 +305,9 @@ TEST_CASE("a certificate from an unknown CA is untrusted") {
     CHECK_FALSE(cert.chain_valid);
     CHECK(cert.name_match);
     REQUIRE(cert.trust_error.has_value());
-    CHECK(cert.trust_error->find("unable to get local issuer certificate") == 0);
+    // The stranger's chain is sent whole: its intermediate's issuer is the unknown CA.
+    CHECK(cert.trust_error->reason == relaymetry::VerifyError::unknown_issuer);
+    CHECK(text_of(cert.trust_error, "mail.example.test").find("unable to get local issuer certificate") == 0);
 }
 
 TEST_CASE("RSA-1024 fails at the clients' security level but the path is trusted") {
@@ -245,10 +315,12 @@ TEST_CASE("RSA-1024 fails at the clients' security level but the path is trusted
     LeafSpec spec = leaf_for("mail.example.test");
     spec.key = KeyKind::rsa1024;
     const auto cert = certificate_case(pki, spec, "mail.example.test");
-    CHECK(cert.leaf.key == "RSA-1024");
+    CHECK(display_name(cert.leaf.key) == "RSA-1024");
+    CHECK(is_weak(cert.leaf.key));
     CHECK_FALSE(cert.chain_valid);
     REQUIRE(cert.verify_error.has_value());
-    CHECK(cert.verify_error->find("too small") != std::string::npos);
+    CHECK(cert.verify_error->reason == relaymetry::VerifyError::weak_key);
+    CHECK(text_of(cert.verify_error, "mail.example.test").find("too small") != std::string::npos);
     CHECK_FALSE(cert.trust_error.has_value());
 }
 
@@ -258,9 +330,11 @@ TEST_CASE("a SHA-1 signature fails at the clients' security level but the path i
     spec.digest = Digest::sha1;
     const auto cert = certificate_case(pki, spec, "mail.example.test");
     CHECK(cert.leaf.signature == "sha1WithRSAEncryption");
+    CHECK(cert.leaf.signature_digest == relaymetry::SignatureDigest::sha1);
     CHECK_FALSE(cert.chain_valid);
     REQUIRE(cert.verify_error.has_value());
-    CHECK(cert.verify_error->find("weak digest") != std::string::npos);
+    CHECK(cert.verify_error->reason == relaymetry::VerifyError::weak_digest);
+    CHECK(text_of(cert.verify_error, "mail.example.test").find("weak digest") != std::string::npos);
     CHECK_FALSE(cert.trust_error.has_value());
 }
 
@@ -269,9 +343,10 @@ TEST_CASE("an EC P-256 key is described as EC-P256") {
     LeafSpec spec = leaf_for("mail.example.test");
     spec.key = KeyKind::ec_p256;
     const auto cert = certificate_case(pki, spec, "mail.example.test");
-    CHECK(cert.leaf.key_type == "EC");
-    CHECK(cert.leaf.key_bits == 256);
-    CHECK(cert.leaf.key == "EC-P256");
+    CHECK(cert.leaf.key.algorithm == relaymetry::KeyAlgorithm::ec);
+    CHECK(cert.leaf.key.bits == 256);
+    CHECK(display_name(cert.leaf.key) == "EC-P256");
+    CHECK_FALSE(is_weak(cert.leaf.key));
     CHECK(cert.chain_valid);
 }
 
@@ -298,12 +373,12 @@ TEST_CASE("a TLS 1.2-only server negotiates TLS 1.2 with an ECDHE suite") {
     TlsContexts contexts(TlsClientOptions{pki.root_file().string()});
     const Handshake result = handshake(contexts, HandshakeProfile::modern, server, "mail.example.test");
     REQUIRE(result.error.empty());
-    CHECK(result.facts.version == "TLSv1.2");
+    CHECK(result.facts.version == relaymetry::TlsVersion::tls1_2);
     CHECK_FALSE(result.facts.tls13_supported);
     CHECK(result.facts.cipher.rfind("ECDHE-", 0) == 0);
     CHECK(result.facts.cipher_iana.rfind("TLS_ECDHE_", 0) == 0);
     CHECK(result.facts.forward_secrecy);
-    CHECK_FALSE(result.facts.weak_cipher_reason.has_value());
+    CHECK_FALSE(result.facts.weak_cipher.has_value());
 }
 
 TEST_CASE("a suite with RSA key exchange has no forward secrecy") {
@@ -318,7 +393,7 @@ TEST_CASE("a suite with RSA key exchange has no forward secrecy") {
     CHECK(result.facts.cipher == "AES128-SHA");
     CHECK(result.facts.cipher_iana == "TLS_RSA_WITH_AES_128_CBC_SHA");
     CHECK_FALSE(result.facts.forward_secrecy);
-    CHECK(result.facts.weak_cipher_reason == "no forward secrecy");
+    CHECK(result.facts.weak_cipher == relaymetry::CipherWeakness::no_forward_secrecy);
 }
 
 TEST_CASE("the legacy-only profile: accepted by a TLS 1.0 server, refused by a TLS 1.2-only one") {
@@ -331,7 +406,7 @@ TEST_CASE("the legacy-only profile: accepted by a TLS 1.0 server, refused by a T
     FakeHttps old_server(old_options);
     const Handshake old_result = handshake(contexts, HandshakeProfile::legacy_only, old_server, "mail.example.test");
     REQUIRE(old_result.error.empty());
-    CHECK(old_result.facts.version == "TLSv1");
+    CHECK(old_result.facts.version == relaymetry::TlsVersion::tls1_0);
 
     FakeHttpsOptions new_options = serve(issued);
     new_options.min_version = TlsVersion::tls1_2;
@@ -349,7 +424,7 @@ TEST_CASE("the modern profile refuses a TLS 1.0-only server; the diagnostic prof
     CHECK_FALSE(handshake(contexts, HandshakeProfile::modern, server, "mail.example.test").error.empty());
     const Handshake result = handshake(contexts, HandshakeProfile::diagnostic, server, "mail.example.test");
     REQUIRE(result.error.empty());
-    CHECK(result.facts.version == "TLSv1");
+    CHECK(result.facts.version == relaymetry::TlsVersion::tls1_0);
     REQUIRE(result.facts.certificate.has_value());
     CHECK(result.facts.certificate->chain_valid);
 }

@@ -13,7 +13,7 @@ namespace {
 Finding expired_finding() {
     return {"cert.expired",
             Severity::error,
-            "mail.example.com:465 [192.0.2.10]",
+            Target::at_address("mail.example.com", 465, "192.0.2.10"),
             "At mail.example.com:465 [192.0.2.10], the certificate expired on 2026-11-27 (1 day ago).",
             "Renew the certificate of mail.example.com.",
             "RFC 5280 §4.1.2.5"};
@@ -35,7 +35,7 @@ TEST_CASE("render_json: the contract's top-level keys, in order") {
         keys.push_back(key);
     }
     CHECK(keys == std::vector<std::string>{"schema_version", "domain", "started_at", "duration_ms", "submission", "mx",
-                                           "mta_sts", "tls_rpt", "findings", "summary"});
+                                           "mta_sts", "tls_rpt", "dns", "findings", "summary"});
     const auto doc = json::parse(text);
     CHECK(doc["schema_version"] == 1);
     CHECK(doc["domain"] == "example.com");
@@ -85,10 +85,48 @@ TEST_CASE("render_json: submission discovery, endpoints, addresses, TLS and cert
     CHECK(cert["signature"] == "sha256WithRSAEncryption");
     CHECK(cert["chain_valid"] == true);
     CHECK(cert["verify_error"].is_null());
+    CHECK(cert["verify_error_code"].is_null());
     CHECK(cert["name_match"] == true);
+    CHECK(cert["sha256"] == "");  // the fixture sets no digests; see the next test
+    CHECK_FALSE(cert.contains("der"));
     CHECK(cert["intermediates"][0]["subject"] == "CN=R3,O=Let's Encrypt,C=US");
     CHECK(cert["intermediates"][0]["key"] == "RSA-2048");
     CHECK(cert["intermediates"][0]["not_after"] == "2027-09-24T12:00:00Z");
+}
+
+TEST_CASE("render_json: certificate digests and the verification failure as prose and as a code") {
+    auto facts = good_domain();
+    auto& cert = *facts.submission->endpoints[0].addresses[0].tls->certificate;
+    cert.leaf.sha256 = std::string(64, 'a');
+    cert.leaf.spki_sha256 = std::string(64, 'b');
+    cert.leaf.spki_sha512 = std::string(128, 'c');
+    cert.leaf.der = {0x30, 0x82};
+    cert.intermediates[0].spki_sha256 = std::string(64, 'd');
+    cert.chain_valid = false;
+    cert.verify_error = VerifyFailure{VerifyError::name_mismatch, 62, "hostname mismatch", 0, {}, {}};
+    const auto doc = render(facts);
+    const auto& json_cert = doc["submission"]["endpoints"][0]["addresses"][0]["tls"]["certificate"];
+    CHECK(json_cert["sha256"] == std::string(64, 'a'));
+    CHECK(json_cert["spki_sha256"] == std::string(64, 'b'));
+    CHECK(json_cert["spki_sha512"] == std::string(128, 'c'));
+    CHECK_FALSE(json_cert.contains("der"));
+    CHECK(json_cert["intermediates"][0]["spki_sha256"] == std::string(64, 'd'));
+    CHECK(json_cert["verify_error_code"] == "name-mismatch");
+    CHECK(json_cert["verify_error"] == "certificate does not match the host name mail.example.com");
+}
+
+TEST_CASE("render_json: a finding's target as text and as a structured subject") {
+    Findings findings;
+    findings.push_back(
+        {"cert.expired", Severity::error, Target::at_address("mail.example.com", 465, "192.0.2.10"), "m", "f", "r"});
+    findings.push_back(
+        {"mta-sts.not-published", Severity::warning, Target::record("_mta-sts.example.com"), "m", "f", "r"});
+    const auto doc = json::parse(report::render_json(good_domain(), findings));
+    CHECK(doc["findings"][0]["target"] == "mail.example.com:465 [192.0.2.10]");
+    CHECK(doc["findings"][0]["subject"] ==
+          json({{"kind", "address"}, {"name", "mail.example.com"}, {"port", 465}, {"address", "192.0.2.10"}}));
+    CHECK(doc["findings"][1]["target"] == "_mta-sts.example.com");
+    CHECK(doc["findings"][1]["subject"] == json({{"kind", "record"}, {"name", "_mta-sts.example.com"}}));
 }
 
 TEST_CASE("render_json: a failed address has its error and no TLS") {
@@ -140,12 +178,15 @@ TEST_CASE("render_json: mx, mta_sts, tls_rpt") {
 
 TEST_CASE("render_json: findings and summary") {
     const auto doc = render(good_domain(), {expired_finding()});
-    CHECK(doc["findings"][0] == json({{"id", "cert.expired"},
-                                      {"severity", "error"},
-                                      {"target", "mail.example.com:465 [192.0.2.10]"},
-                                      {"message", expired_finding().message},
-                                      {"fix", "Renew the certificate of mail.example.com."},
-                                      {"reference", "RFC 5280 §4.1.2.5"}}));
+    CHECK(doc["findings"][0] ==
+          json({{"id", "cert.expired"},
+                {"severity", "error"},
+                {"target", "mail.example.com:465 [192.0.2.10]"},
+                {"subject",
+                 {{"kind", "address"}, {"name", "mail.example.com"}, {"port", 465}, {"address", "192.0.2.10"}}},
+                {"message", expired_finding().message},
+                {"fix", "Renew the certificate of mail.example.com."},
+                {"reference", "RFC 5280 §4.1.2.5"}}));
     CHECK(doc["summary"] == json({{"errors", 1}, {"warnings", 0}, {"notices", 0}, {"result", "fail"}}));
     const auto clean = render(good_domain());
     CHECK(clean["findings"] == json::array());

@@ -30,8 +30,8 @@ report::LintReport policy_lint(bool with_mx) {
         lint.facts.mx->records = {{10, "mx1.example.com"}, {10, "mx9.example.org"}};
     }
     lint.facts.mta_sts = mta_sts;
-    lint.findings = {{"mta-sts.mx-not-covered", Severity::warning, "mx9.example.org", "mx9 is not covered.", "Add it.",
-                      "RFC 8461 §4.1"}};
+    lint.findings = {{"mta-sts.mx-not-covered", Severity::warning, Target::host("mx9.example.org"),
+                      "mx9 is not covered.", "Add it.", "RFC 8461 §4.1"}};
     return lint;
 }
 
@@ -65,7 +65,8 @@ TEST_CASE("lint mta-sts-txt and tls-rpt JSON") {
     txt.facts.mta_sts->txt->status = TxtStatus::invalid;
     txt.facts.mta_sts->txt->records = {"v=STSv1; id=no_underscores"};
     txt.facts.mta_sts->txt->parse.errors = {"id has a character other than a letter or digit"};
-    txt.findings = {{"mta-sts.txt-invalid", Severity::error, "_mta-sts.example.com", "bad", "fix", "RFC 8461 §3.1"}};
+    txt.findings = {{"mta-sts.txt-invalid", Severity::error, Target::record("_mta-sts.example.com"), "bad", "fix",
+                     "RFC 8461 §3.1"}};
     auto doc = json::parse(report::render_lint_json(txt));
     CHECK(doc["lint"] == "mta-sts-txt");
     CHECK(doc["valid"] == false);

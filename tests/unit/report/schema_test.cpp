@@ -133,10 +133,11 @@ DomainFacts busy_domain() {
     probe.error = "connect timed out";
     probe.tls.reset();
     auto& tls = *facts.submission->endpoints[1].addresses[0].tls;
-    tls.weak_cipher_reason = "3DES";
-    tls.legacy_versions_accepted = {"TLSv1"};
-    tls.certificate->verify_error = "certificate has expired";
-    tls.certificate->trust_error = "self-signed certificate";
+    tls.weak_cipher = CipherWeakness::triple_des;
+    tls.legacy_versions_accepted = {TlsVersion::tls1_0};
+    tls.certificate->chain_valid = false;
+    tls.certificate->verify_error = VerifyFailure{VerifyError::expired, 10, "certificate has expired", 0, {}, {}};
+    tls.certificate->trust_error = VerifyFailure{VerifyError::self_signed, 18, "self-signed certificate", 0, {}, {}};
     tls.certificate->leaf.not_after = fixture::k_now - 5 * fixture::k_day;
     facts.submission->lookup_failures.push_back(fixture::failure("_submission._tcp.example.com", RecordType::srv));
     facts.mx->lookup_failures.push_back(fixture::failure("mx2.example.com", RecordType::aaaa));
@@ -149,8 +150,9 @@ DomainFacts busy_domain() {
     return facts;
 }
 
-const Findings k_findings = {{"cert.expired", Severity::error, "t", "m", "f", "RFC 5280"},
-                             {"mta-sts.mx-not-covered", Severity::warning, "mx9.example.org", "m", "f", "RFC 8461"}};
+const Findings k_findings = {
+    {"cert.expired", Severity::error, Target::at_address("mail.example.com", 465, "192.0.2.10"), "m", "f", "RFC 5280"},
+    {"mta-sts.mx-not-covered", Severity::warning, Target::host("mx9.example.org"), "m", "f", "RFC 8461"}};
 
 }  // namespace
 

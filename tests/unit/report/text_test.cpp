@@ -12,7 +12,7 @@ bool has(const std::string& text, const std::string& part) {
     return text.find(part) != std::string::npos;
 }
 
-Finding finding(std::string id, Severity severity, std::string target, std::string message) {
+Finding finding(std::string id, Severity severity, Target target, std::string message) {
     return {std::move(id), severity, std::move(target), std::move(message), "Do the right thing.", "RFC 0000"};
 }
 
@@ -52,9 +52,11 @@ TEST_CASE("render_text shows the facts of every area") {
 
 TEST_CASE("render_text lists findings with their fix, marks the address, and gives the verdict") {
     const Findings findings = {
-        finding("cert.expired", Severity::error, "mail.example.com:465 [192.0.2.10]", "The certificate expired."),
-        finding("tls.no-tls13", Severity::notice, "mail.example.com:587 [192.0.2.10]", "No TLS 1.3."),
-        finding("mta-sts.mode-testing", Severity::notice, "mta-sts.example.com", "Testing mode."),
+        finding("cert.expired", Severity::error, Target::at_address("mail.example.com", 465, "192.0.2.10"),
+                "The certificate expired."),
+        finding("tls.no-tls13", Severity::notice, Target::at_address("mail.example.com", 587, "192.0.2.10"),
+                "No TLS 1.3."),
+        finding("mta-sts.mode-testing", Severity::notice, Target::host("mta-sts.example.com"), "Testing mode."),
     };
     const auto text = report::render_text(good_domain(), findings, {});
     INFO(text);
@@ -75,7 +77,8 @@ TEST_CASE("render_text marks every address of an unreachable endpoint") {
     }
     const auto plain = report::render_text(facts, {}, {});
     CHECK(has(plain, "- 192.0.2.10  refused  (connection refused)"));  // no finding: e.g. a port not offered
-    const Findings findings = {finding("submission.unreachable", Severity::error, "mail.example.com:587", "Down.")};
+    const Findings findings = {
+        finding("submission.unreachable", Severity::error, Target::endpoint("mail.example.com", 587), "Down.")};
     const auto text = report::render_text(facts, findings, {});
     CHECK(has(text, "✗ 192.0.2.10  refused  (connection refused)"));
     CHECK(has(text, "✗ 2001:db8::10  refused"));
@@ -111,8 +114,9 @@ TEST_CASE("render_text escapes every network string") {
     probe.tls->certificate->leaf.subject = "CN=evil\nFAKE LINE";
     facts.mta_sts->txt->records = {"v=STSv1; id=1\x1b[31m"};
     facts.tls_rpt->parse.rua[0].uri = "mailto:a@example.com\xc2\x9b";
-    const Findings findings = {
-        finding("submission.not-tls", Severity::error, "mail.example.com:465 [192.0.2.10]", "banner \"hi\x1b[2J\"")};
+    const Findings findings = {finding("submission.not-tls", Severity::error,
+                                       Target::at_address("mail.example.com", 465, "192.0.2.10"),
+                                       "banner \"hi\x1b[2J\"")};
     const auto text = report::render_text(facts, findings, {});
     CHECK(text.find('\x1b') == std::string::npos);
     CHECK(text.find('\x07') == std::string::npos);
@@ -125,7 +129,7 @@ TEST_CASE("render_text escapes every network string") {
 }
 
 TEST_CASE("render_text uses colour only when asked") {
-    const Findings findings = {finding("cert.expired", Severity::error, "x", "y")};
+    const Findings findings = {finding("cert.expired", Severity::error, Target::domain("x"), "y")};
     const auto plain = report::render_text(good_domain(), findings, {false, false});
     const auto colour = report::render_text(good_domain(), findings, {true, false});
     CHECK(plain.find('\x1b') == std::string::npos);

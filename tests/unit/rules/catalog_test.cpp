@@ -109,6 +109,8 @@ TEST_CASE("the catalogue holds every rule of the contract with its severity") {
         {"tls-rpt.invalid", Severity::error},
         {"tls-rpt.multiple", Severity::error},
         {"tls-rpt.rua-invalid", Severity::error},
+        {"tls-rpt.rua-repeated", Severity::warning},
+        {"dns.resolver-unreachable", Severity::error},
         {"dns.lookup-failed", Severity::error},
     };
     for (const auto& [id, severity] : contract) {

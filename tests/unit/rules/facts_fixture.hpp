@@ -25,16 +25,15 @@ inline CertificateInfo cert_info(std::string subject, std::string issuer, std::v
     info.san = std::move(san);
     info.not_before = k_now - 30 * k_day;
     info.not_after = k_now + 60 * k_day;
-    info.key_type = "RSA";
-    info.key_bits = 2048;
-    info.key = "RSA-2048";
+    info.key = KeyType{KeyAlgorithm::rsa, 2048, {}, {}};
     info.signature = "sha256WithRSAEncryption";
+    info.signature_digest = SignatureDigest::sha256;
     return info;
 }
 
 inline TlsFacts good_tls(const std::string& host) {
     TlsFacts tls;
-    tls.version = "TLSv1.3";
+    tls.version = TlsVersion::tls1_3;
     tls.cipher = "TLS_AES_256_GCM_SHA384";
     tls.cipher_iana = "TLS_AES_256_GCM_SHA384";
     tls.forward_secrecy = true;

@@ -25,7 +25,7 @@ TEST_CASE("mx.none: NXDOMAIN or NODATA, not a failed lookup") {
     facts.mta_sts->mx_coverage.clear();
     auto findings = evaluate(facts);
     REQUIRE(ids(findings) == std::vector<std::string>{"mx.none"});
-    CHECK(findings[0].target == "example.com");
+    CHECK(to_string(findings[0].target) == "example.com");
     CHECK(findings[0].message.find("nodata") != std::string::npos);
 
     facts.mx->status = LookupStatus::servfail;
@@ -58,7 +58,7 @@ TEST_CASE("tls-rpt.not-published") {
     facts.tls_rpt->parse = {};
     const auto findings = evaluate(facts);
     REQUIRE(ids(findings) == std::vector<std::string>{"tls-rpt.not-published"});
-    CHECK(findings[0].target == "_smtp._tls.example.com");
+    CHECK(to_string(findings[0].target) == "_smtp._tls.example.com");
     CHECK(findings[0].severity == Severity::warning);
     CHECK(findings[0].fix.find("rua=mailto:tls-reports@example.com") != std::string::npos);
 
@@ -68,7 +68,7 @@ TEST_CASE("tls-rpt.not-published") {
             fixture::failure("_smtp._tls.example.com", RecordType::txt, LookupStatus::timeout));
         const auto again = evaluate(facts);
         REQUIRE(ids(again) == std::vector<std::string>{"dns.lookup-failed"});
-        CHECK(again[0].target == "_smtp._tls.example.com");
+        CHECK(to_string(again[0].target) == "_smtp._tls.example.com");
         CHECK(again[0].message.find("TLS-RPT") != std::string::npos);
     }
 }
@@ -102,6 +102,38 @@ TEST_CASE("tls-rpt.invalid, tls-rpt.multiple, tls-rpt.rua-invalid") {
     }
 }
 
+TEST_CASE("tls-rpt.rua-repeated: a warning naming the URIs of each field") {
+    auto facts = good_domain();
+    facts.tls_rpt->records = {"v=TLSRPTv1; rua=mailto:a@example.com; rua=https://r.example.net/x,mailto:b@example.org"};
+    facts.tls_rpt->parse.rua = {
+        {"mailto:a@example.com", true, ""}, {"https://r.example.net/x", true, ""}, {"mailto:b@example.org", true, ""}};
+    facts.tls_rpt->parse.rua_field_sizes = {1, 2};
+    const auto findings = evaluate(facts);
+    REQUIRE(ids(findings) == std::vector<std::string>{"tls-rpt.rua-repeated"});
+    CHECK(findings[0].severity == Severity::warning);
+    CHECK(to_string(findings[0].target) == "_smtp._tls.example.com");
+    CHECK(findings[0].message.find("2 rua fields (\"mailto:a@example.com\"; \"https://r.example.net/x\", "
+                                   "\"mailto:b@example.org\")") != std::string::npos);
+    CHECK(findings[0].message.find("read only the first") != std::string::npos);
+    CHECK(findings[0].fix.find("\"rua=mailto:a@example.com,https://r.example.net/x,mailto:b@example.org\"") !=
+          std::string::npos);
+
+    SECTION("an unusable URI in a repeated field is also tls-rpt.rua-invalid") {
+        facts.tls_rpt->parse.rua[1] = {"http://r.example.net/x", false, "only mailto: and https: can"};
+        CHECK(ids(evaluate(facts)) == std::vector<std::string>{"tls-rpt.rua-invalid", "tls-rpt.rua-repeated"});
+    }
+    SECTION("silent for one rua field with several URIs") {
+        facts.tls_rpt->parse.rua_field_sizes = {3};
+        CHECK(evaluate(facts).empty());
+    }
+    SECTION("silent for an invalid record: tls-rpt.invalid speaks") {
+        facts.tls_rpt->status = TxtStatus::invalid;
+        facts.tls_rpt->parse.valid = false;
+        facts.tls_rpt->parse.errors = {"field \"x\" has no '='"};
+        CHECK(ids(evaluate(facts)) == std::vector<std::string>{"tls-rpt.invalid"});
+    }
+}
+
 TEST_CASE("dns.lookup-failed: one finding per failure, in every area") {
     auto facts = good_domain();
     facts.submission->lookup_failures.push_back(
@@ -113,7 +145,7 @@ TEST_CASE("dns.lookup-failed: one finding per failure, in every area") {
     REQUIRE(count(findings, "dns.lookup-failed") == 4);
     std::vector<std::string> targets;
     for (const auto& finding : findings) {
-        targets.push_back(finding.target);
+        targets.push_back(to_string(finding.target));
     }
     CHECK(targets == std::vector<std::string>{"_submission._tcp.example.com", "mx2.example.com", "mta-sts.example.com",
                                               "_smtp._tls.example.com"});
@@ -131,5 +163,5 @@ TEST_CASE("lint: records judged without a domain name it \"<domain>\"") {
     facts.tls_rpt->parse.rua = {{"mailto:", false, "no address"}};
     const auto findings = evaluate(facts);
     REQUIRE(ids(findings) == std::vector<std::string>{"tls-rpt.rua-invalid"});
-    CHECK(findings[0].target == "_smtp._tls.<domain>");
+    CHECK(to_string(findings[0].target) == "_smtp._tls.<domain>");
 }

@@ -42,7 +42,7 @@ TEST_CASE("submission.not-found: no SRV and no smtp.<domain>") {
     facts.submission->source = DiscoverySource::none;
     const auto findings = evaluate(facts);
     REQUIRE(count(findings, "submission.not-found") == 1);
-    CHECK(find(findings, "submission.not-found")->target == "example.com");
+    CHECK(to_string(find(findings, "submission.not-found")->target) == "example.com");
     CHECK(find(findings, "submission.not-found")->severity == Severity::notice);
     CHECK(count(findings, "submission.no-implicit-tls") == 0);
 
@@ -61,7 +61,7 @@ TEST_CASE("submission.srv-disabled: one per SRV record whose target is \".\"") {
     facts.submission->endpoints.clear();
     const auto findings = evaluate(facts);
     REQUIRE(count(findings, "submission.srv-disabled") == 2);
-    CHECK(find(findings, "submission.srv-disabled")->target == "_submissions._tcp.example.com");
+    CHECK(to_string(find(findings, "submission.srv-disabled")->target) == "_submissions._tcp.example.com");
     CHECK(count(findings, "submission.not-found") == 0);
     CHECK(count(findings, "submission.no-implicit-tls") == 0);
 }
@@ -76,7 +76,7 @@ TEST_CASE("submission.srv-target-unresolvable: the SRV target has neither A nor 
     const auto findings = evaluate(facts);
     REQUIRE(count(findings, "submission.srv-target-unresolvable") == 1);
     const auto* finding = find(findings, "submission.srv-target-unresolvable");
-    CHECK(finding->target == "mail.example.com:465");
+    CHECK(to_string(finding->target) == "mail.example.com:465");
     CHECK(finding->message.find("_submissions._tcp.example.com") != std::string::npos);
     CHECK(count(findings, "submission.unreachable") == 0);
 
@@ -97,7 +97,7 @@ TEST_CASE("submission.unreachable: every address of an SRV endpoint fails") {
     const auto findings = evaluate(facts);
     REQUIRE(count(findings, "submission.unreachable") == 1);
     const auto* finding = find(findings, "submission.unreachable");
-    CHECK(finding->target == "mail.example.com:465");
+    CHECK(to_string(finding->target) == "mail.example.com:465");
     CHECK(finding->message.find("192.0.2.10 (timeout: connect timed out)") != std::string::npos);
     CHECK(finding->message.find("2001:db8::10 (refused") != std::string::npos);
     CHECK(count(findings, "submission.address-unreachable") == 0);
@@ -115,7 +115,7 @@ TEST_CASE("submission.unreachable on fallback: a refusing port is not offered") 
         const auto findings = evaluate(facts);
         CHECK(count(findings, "submission.unreachable") == 0);
         REQUIRE(count(findings, "submission.no-implicit-tls") == 1);
-        CHECK(find(findings, "submission.no-implicit-tls")->target == "example.com");
+        CHECK(to_string(find(findings, "submission.no-implicit-tls")->target) == "example.com");
         CHECK(find(findings, "submission.no-implicit-tls")->message.find("smtp.example.com") != std::string::npos);
     }
     SECTION("both ports refused: one unreachable on the host") {
@@ -126,7 +126,7 @@ TEST_CASE("submission.unreachable on fallback: a refusing port is not offered") 
         }
         const auto findings = evaluate(facts);
         REQUIRE(count(findings, "submission.unreachable") == 1);
-        CHECK(find(findings, "submission.unreachable")->target == "smtp.example.com");
+        CHECK(to_string(find(findings, "submission.unreachable")->target) == "smtp.example.com");
         CHECK(count(findings, "submission.no-implicit-tls") == 0);
         CHECK(count(findings, "submission.address-unreachable") == 0);
     }
@@ -135,7 +135,7 @@ TEST_CASE("submission.unreachable on fallback: a refusing port is not offered") 
         fail(probe(facts, 1, 1), ProbeStatus::unreachable, "network unreachable");
         const auto findings = evaluate(facts);
         REQUIRE(count(findings, "submission.unreachable") == 1);
-        CHECK(find(findings, "submission.unreachable")->target == "smtp.example.com:587");
+        CHECK(to_string(find(findings, "submission.unreachable")->target) == "smtp.example.com:587");
     }
 }
 
@@ -145,7 +145,7 @@ TEST_CASE("submission.address-unreachable: some, not all, addresses fail") {
     const auto findings = evaluate(facts);
     REQUIRE(count(findings, "submission.address-unreachable") == 1);
     const auto* finding = find(findings, "submission.address-unreachable");
-    CHECK(finding->target == "mail.example.com:587 [2001:db8::10]");
+    CHECK(to_string(finding->target) == "mail.example.com:587 [2001:db8::10]");
     CHECK(finding->severity == Severity::warning);
     CHECK(finding->fix.find("2001:db8::10") != std::string::npos);
     CHECK(count(findings, "submission.unreachable") == 0);
@@ -173,7 +173,7 @@ TEST_CASE("submission.not-tls: 465 answers in plaintext") {
     p.smtp.banner = "mail.example.com ESMTP";
     const auto findings = evaluate(facts);
     REQUIRE(count(findings, "submission.not-tls") == 1);
-    CHECK(find(findings, "submission.not-tls")->target == "mail.example.com:465 [192.0.2.10]");
+    CHECK(to_string(find(findings, "submission.not-tls")->target) == "mail.example.com:465 [192.0.2.10]");
     CHECK(find(findings, "submission.not-tls")->message.find("\"mail.example.com ESMTP\"") != std::string::npos);
     // One cause, one finding.
     CHECK(count(findings, "submission.protocol-error") == 0);
@@ -195,7 +195,7 @@ TEST_CASE("a server speaking only TLS 1.0 is tls.version-deprecated, not also a 
         auto& p = probe(facts, endpoint);
         fail(p, ProbeStatus::tls_failed, "a TLS 1.2+ client cannot connect; the server speaks only TLSv1");
         TlsFacts diagnostic;
-        diagnostic.version = "TLSv1";
+        diagnostic.version = TlsVersion::tls1_0;
         diagnostic.cipher = "ECDHE-RSA-AES256-SHA";
         diagnostic.modern_client_failed = true;
         p.tls = diagnostic;
@@ -214,7 +214,7 @@ TEST_CASE("submission.starttls-missing: 587 without STARTTLS") {
     p.smtp.starttls_offered = false;
     const auto findings = evaluate(facts);
     REQUIRE(count(findings, "submission.starttls-missing") == 1);
-    CHECK(find(findings, "submission.starttls-missing")->target == "mail.example.com:587 [192.0.2.10]");
+    CHECK(to_string(find(findings, "submission.starttls-missing")->target) == "mail.example.com:587 [192.0.2.10]");
     CHECK(find(findings, "submission.starttls-missing")->message.find("PIPELINING") != std::string::npos);
 }
 
@@ -261,7 +261,7 @@ TEST_CASE("submission.protocol-error and submission.inconclusive") {
     REQUIRE(count(findings, "submission.inconclusive") == 1);
     const auto* inconclusive = find(findings, "submission.inconclusive");
     CHECK(inconclusive->severity == Severity::warning);
-    CHECK(inconclusive->target == "mail.example.com:465 [2001:db8::10]");
+    CHECK(to_string(inconclusive->target) == "mail.example.com:465 [2001:db8::10]");
     // Never "no TLS".
     CHECK(count(findings, "submission.not-tls") == 0);
     CHECK(count(findings, "submission.starttls-missing") == 0);

@@ -35,14 +35,14 @@ const std::string k_target = "mail.example.com:465 [192.0.2.10]";
 TEST_CASE("tls.version-deprecated: TLS 1.0 or 1.1 negotiated") {
     auto facts = good_domain();
     auto& tls = tls_of(facts);
-    tls.version = "TLSv1.1";
+    tls.version = TlsVersion::tls1_1;
     tls.cipher = "ECDHE-RSA-AES256-SHA";
     tls.tls13_supported = false;
     tls.modern_client_failed = true;
-    tls.legacy_versions_accepted = {"TLSv1", "TLSv1.1"};
+    tls.legacy_versions_accepted = {TlsVersion::tls1_0, TlsVersion::tls1_1};
     const auto findings = evaluate(facts);
     REQUIRE(count(findings, "tls.version-deprecated") == 1);
-    CHECK(find(findings, "tls.version-deprecated")->target == k_target);
+    CHECK(to_string(find(findings, "tls.version-deprecated")->target) == k_target);
     CHECK(find(findings, "tls.version-deprecated")->message.find("TLSv1.1") != std::string::npos);
     // The version finding says it all: no "also accepts legacy" on top.
     CHECK(count(findings, "tls.legacy-accepted") == 0);
@@ -51,7 +51,7 @@ TEST_CASE("tls.version-deprecated: TLS 1.0 or 1.1 negotiated") {
 
 TEST_CASE("tls.legacy-accepted: modern version, but 1.0/1.1 still accepted") {
     auto facts = good_domain();
-    tls_of(facts).legacy_versions_accepted = {"TLSv1", "TLSv1.1"};
+    tls_of(facts).legacy_versions_accepted = {TlsVersion::tls1_0, TlsVersion::tls1_1};
     const auto findings = evaluate(facts);
     REQUIRE(count(findings, "tls.legacy-accepted") == 1);
     CHECK(find(findings, "tls.legacy-accepted")->message.find("TLSv1 and TLSv1.1") != std::string::npos);
@@ -61,19 +61,19 @@ TEST_CASE("tls.legacy-accepted: modern version, but 1.0/1.1 still accepted") {
 TEST_CASE("tls.no-tls13 and tls.weak-cipher") {
     auto facts = good_domain();
     auto& tls = tls_of(facts, 1, 1);
-    tls.version = "TLSv1.2";
+    tls.version = TlsVersion::tls1_2;
     tls.tls13_supported = false;
     tls.cipher = "AES256-SHA";
     tls.forward_secrecy = false;
     const auto findings = evaluate(facts);
     REQUIRE(count(findings, "tls.no-tls13") == 1);
-    CHECK(find(findings, "tls.no-tls13")->target == "mail.example.com:587 [2001:db8::10]");
+    CHECK(to_string(find(findings, "tls.no-tls13")->target) == "mail.example.com:587 [2001:db8::10]");
     REQUIRE(count(findings, "tls.weak-cipher") == 1);
     CHECK(find(findings, "tls.weak-cipher")->message.find("AES256-SHA (no forward secrecy)") != std::string::npos);
 
     SECTION("a named weakness is reported even with forward secrecy") {
         auto other = good_domain();
-        tls_of(other).weak_cipher_reason = "3DES";
+        tls_of(other).weak_cipher = CipherWeakness::triple_des;
         tls_of(other).cipher = "ECDHE-RSA-DES-CBC3-SHA";
         const auto again = evaluate(other);
         REQUIRE(count(again, "tls.weak-cipher") == 1);
@@ -117,7 +117,7 @@ TEST_CASE("cert.expired, cert.not-yet-valid and cert.expires-soon judge against 
 TEST_CASE("cert.untrusted carries the reason and a fitting fix") {
     auto facts = good_domain();
     SECTION("self-signed") {
-        cert_of(facts).trust_error = "self-signed certificate";
+        cert_of(facts).trust_error = VerifyFailure{VerifyError::self_signed, 18, "self-signed certificate", 0, {}, {}};
         cert_of(facts).leaf.self_signed = true;
         const auto findings = evaluate(facts);
         REQUIRE(count(findings, "cert.untrusted") == 1);
@@ -125,7 +125,8 @@ TEST_CASE("cert.untrusted carries the reason and a fitting fix") {
         CHECK(find(findings, "cert.untrusted")->fix.find("public CA") != std::string::npos);
     }
     SECTION("missing intermediate") {
-        cert_of(facts).trust_error = "unable to get local issuer certificate (missing intermediate?)";
+        cert_of(facts).trust_error =
+            VerifyFailure{VerifyError::missing_intermediate, 20, "unable to get local issuer certificate", 0, {}, {}};
         const auto findings = evaluate(facts);
         REQUIRE(count(findings, "cert.untrusted") == 1);
         CHECK(find(findings, "cert.untrusted")->fix.find("full chain") != std::string::npos);
@@ -146,26 +147,21 @@ TEST_CASE("cert.name-mismatch lists the SANs and names the host in the fix") {
 TEST_CASE("cert.weak-key on the leaf or an intermediate") {
     auto facts = good_domain();
     SECTION("RSA-1024 leaf") {
-        cert_of(facts).leaf.key_bits = 1024;
-        cert_of(facts).leaf.key = "RSA-1024";
+        cert_of(facts).leaf.key.bits = 1024;
         const auto findings = evaluate(facts);
         REQUIRE(count(findings, "cert.weak-key") == 1);
         CHECK(find(findings, "cert.weak-key")->message.find("RSA-1024") != std::string::npos);
     }
     SECTION("EC-P224 intermediate") {
         auto& intermediate = cert_of(facts).intermediates[0];
-        intermediate.key_type = "EC";
-        intermediate.key_bits = 224;
-        intermediate.key = "EC-P224";
+        intermediate.key = KeyType{KeyAlgorithm::ec, 224, "P224", {}};
         const auto findings = evaluate(facts);
         REQUIRE(count(findings, "cert.weak-key") == 1);
         CHECK(find(findings, "cert.weak-key")->message.find("CN=R3") != std::string::npos);
     }
     SECTION("EC-P256 and Ed25519 are fine") {
-        cert_of(facts).leaf.key_type = "EC";
-        cert_of(facts).leaf.key_bits = 256;
-        cert_of(facts).intermediates[0].key_type = "Ed25519";
-        cert_of(facts).intermediates[0].key_bits = 0;
+        cert_of(facts).leaf.key = KeyType{KeyAlgorithm::ec, 256, "P256", {}};
+        cert_of(facts).intermediates[0].key = KeyType{KeyAlgorithm::ed25519, 0, {}, {}};
         CHECK(count(evaluate(facts), "cert.weak-key") == 0);
     }
 }
@@ -173,6 +169,7 @@ TEST_CASE("cert.weak-key on the leaf or an intermediate") {
 TEST_CASE("cert.weak-signature: SHA-1 or MD5, except a sent trust anchor's own signature") {
     auto facts = good_domain();
     cert_of(facts).intermediates[0].signature = "sha1WithRSAEncryption";
+    cert_of(facts).intermediates[0].signature_digest = SignatureDigest::sha1;
     const auto findings = evaluate(facts);
     REQUIRE(count(findings, "cert.weak-signature") == 1);
     CHECK(find(findings, "cert.weak-signature")->message.find("sha1WithRSAEncryption") != std::string::npos);
@@ -180,6 +177,7 @@ TEST_CASE("cert.weak-signature: SHA-1 or MD5, except a sent trust anchor's own s
     SECTION("md5 on the leaf") {
         auto other = good_domain();
         cert_of(other).leaf.signature = "md5WithRSAEncryption";
+        cert_of(other).leaf.signature_digest = SignatureDigest::md5;
         CHECK(count(evaluate(other), "cert.weak-signature") == 1);
     }
     SECTION("a self-signed root sent along is not judged by its signature") {
@@ -193,13 +191,13 @@ TEST_CASE("the policy host: certificate problems are one mta-sts.policy-tls-inva
     auto& cert = policy_cert(facts);
     cert.name_match = false;
     cert.leaf.san = {"*.hosting.example.net"};
-    cert.trust_error = "self-signed certificate";
+    cert.trust_error = VerifyFailure{VerifyError::self_signed, 18, "self-signed certificate", 0, {}, {}};
     cert.leaf.not_after = k_now - 3 * k_day;
-    cert.leaf.key_bits = 1024;
+    cert.leaf.key.bits = 1024;
     const auto findings = evaluate(facts);
     REQUIRE(count(findings, "mta-sts.policy-tls-invalid") == 1);
     const auto* finding = find(findings, "mta-sts.policy-tls-invalid");
-    CHECK(finding->target == "mta-sts.example.com");
+    CHECK(to_string(finding->target) == "mta-sts.example.com");
     CHECK(finding->message.find("*.hosting.example.net") != std::string::npos);
     CHECK(finding->message.find("self-signed certificate") != std::string::npos);
     CHECK(finding->message.find("expired on 2026-11-25") != std::string::npos);
@@ -213,13 +211,13 @@ TEST_CASE("the policy host: tls.* and cert.expires-soon still apply, targeted at
     auto facts = good_domain();
     auto& tls = *facts.mta_sts->policy->tls;
     tls.tls13_supported = false;
-    tls.version = "TLSv1.2";
+    tls.version = TlsVersion::tls1_2;
     tls.certificate->leaf.not_after = k_now + 3 * k_day;
     const auto findings = evaluate(facts);
     REQUIRE(count(findings, "tls.no-tls13") == 1);
-    CHECK(find(findings, "tls.no-tls13")->target == "mta-sts.example.com");
+    CHECK(to_string(find(findings, "tls.no-tls13")->target) == "mta-sts.example.com");
     REQUIRE(count(findings, "cert.expires-soon") == 1);
-    CHECK(find(findings, "cert.expires-soon")->target == "mta-sts.example.com");
+    CHECK(to_string(find(findings, "cert.expires-soon")->target) == "mta-sts.example.com");
     CHECK(count(findings, "mta-sts.policy-tls-invalid") == 0);
 }
 
