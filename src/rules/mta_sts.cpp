@@ -32,7 +32,7 @@ std::string error_suffix(const MtaStsPolicyFacts& policy) {
 }
 
 std::string url_of(const DomainFacts& facts, const MtaStsPolicyFacts& policy) {
-    return policy.url.empty() ? "https://" + policy_host(facts) + "/.well-known/mta-sts.txt" : policy.url;
+    return policy.url.empty() ? policy_url(policy_host(facts)) : policy.url;
 }
 
 std::string patterns_of(const MtaStsPolicyParse& policy) {
