@@ -1,11 +1,14 @@
 #include "relaymetry/app/check_command.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <exception>
 #include <ostream>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "relaymetry/io/gather.hpp"
@@ -42,34 +45,57 @@ struct Outcome {
     std::vector<std::string> internal_probe_errors;  // probes that ended in internal-error (printed too)
 };
 
-// Shared by the workers; lives on run_check's stack for the whole io_context::run().
+// Shared by the workers and the progress redraws; lives on run_check's stack for the whole
+// io_context::run().
 struct Run {
+    Run(const CheckRun& run_config, asio::io_context& io, std::ostream& out_stream, std::ostream& err)
+        : config(&run_config),
+          settings(std::make_shared<const CollectSettings>(run_config.settings)),
+          outcomes(run_config.domains.size()),
+          out(&out_stream),
+          progress(err, run_config.progress, std::chrono::steady_clock::now()),
+          redraw_timer(io) {}
+
     const CheckRun* config;
     std::shared_ptr<const CollectSettings> settings;
     std::vector<Outcome> outcomes;
     std::size_t next_to_start = 0;
     std::size_t next_to_print = 0;
+    std::size_t done = 0;
+    std::size_t failing = 0;
     std::ostream* out;
-    std::ostream* err;
+    ProgressLine progress;            // owns stderr during the run: every diagnostic goes through it
+    asio::steady_timer redraw_timer;  // cancelled when the workers are done
+    bool checking = true;
     bool resolver_reported = false;  // the one stderr line about an unreachable resolver
+
+    ProgressCounts counts() const { return {done, outcomes.size(), failing}; }
 
     // Prints every finished result that has no unfinished one before it.
     void flush() {
+        // On a terminal shared with stdout a result would begin where the live line ends.
+        const bool hide = config->out_shares_screen && next_to_print < outcomes.size() && outcomes[next_to_print].done;
+        if (hide) {
+            progress.hide();
+        }
         while (next_to_print < outcomes.size() && outcomes[next_to_print].done) {
             auto& outcome = outcomes[next_to_print];
             const auto& domain = config->domains[next_to_print];
             if (outcome.internal_error) {
-                *err << "relaymetry: " << domain << ": internal error: " << *outcome.internal_error << '\n';
+                progress.write_line("relaymetry: " + domain + ": internal error: " + *outcome.internal_error + '\n');
             } else {
                 *out << outcome.rendered << std::flush;
             }
             for (const auto& error : outcome.internal_probe_errors) {
-                *err << "relaymetry: " << domain
-                     << ": internal error (a bug, not the server's fault): " << report::escape_untrusted(error) << '\n';
+                progress.write_line("relaymetry: " + domain + ": internal error (a bug, not the server's fault): " +
+                                    report::escape_untrusted(error) + '\n');
             }
             // Printed results are dropped, so memory stays flat however many domains follow.
             outcomes[next_to_print].rendered = std::string();
             ++next_to_print;
+        }
+        if (hide) {
+            progress.show(counts(), std::chrono::steady_clock::now());
         }
     }
 };
@@ -109,9 +135,9 @@ asio::awaitable<void> check_one(Run* run, std::size_t index) {
         outcome.could_not_check = resolver_unreachable(facts.dns);
         if (outcome.could_not_check && !run->resolver_reported) {
             run->resolver_reported = true;
-            *run->err << "relaymetry: the resolver " << report::escape_untrusted(resolvers_text(facts.dns))
-                      << " did not answer any lookup: domains checked through it could not be checked (exit code "
-                         "4)\n";
+            run->progress.write_line("relaymetry: the resolver " + report::escape_untrusted(resolvers_text(facts.dns)) +
+                                     " did not answer any lookup: domains checked through it could not be checked "
+                                     "(exit code 4)\n");
         }
         outcome.internal_probe_errors = internal_errors(facts);
         std::erase_if(findings, [&](const Finding& finding) { return run->config->gate.ignored(finding); });
@@ -121,6 +147,8 @@ asio::awaitable<void> check_one(Run* run, std::size_t index) {
         outcome.internal_error = error.what();
     }
     outcome.done = true;
+    ++run->done;
+    run->failing += outcome.failed ? 1 : 0;
     run->flush();
 }
 
@@ -131,12 +159,23 @@ asio::awaitable<void> worker(Run* run) {
     }
 }
 
+// Redraws the progress line (ProgressLine decides whether a redraw is due) until the workers are
+// done. Their completion cancels the wait, and the loop's condition covers a completion that comes
+// while this is not waiting, so the timer never keeps io_context::run() going after the results.
+asio::awaitable<void> redraw_progress(Run* run) {
+    while (run->checking) {
+        run->progress.update(run->counts(), std::chrono::steady_clock::now());
+        run->redraw_timer.expires_after(ProgressLine::interval(run->progress.style()));
+        boost::system::error_code cancelled;
+        co_await run->redraw_timer.async_wait(asio::redirect_error(asio::use_awaitable, cancelled));
+    }
+}
+
 }  // namespace
 
 ExitCode run_check(CheckRun config, std::ostream& out, std::ostream& err) {
     asio::io_context io(1);
-    Run run{&config, std::make_shared<const CollectSettings>(config.settings), {}, 0, 0, &out, &err};
-    run.outcomes.resize(config.domains.size());
+    Run run(config, io, out, err);
 
     std::vector<asio::awaitable<void>> workers;
     const auto count = std::min(std::max<std::size_t>(config.parallel, 1), config.domains.size());
@@ -144,7 +183,22 @@ ExitCode run_check(CheckRun config, std::ostream& out, std::ostream& err) {
         workers.push_back(worker(&run));
     }
     std::exception_ptr escaped;
-    asio::co_spawn(io, io::gather(std::move(workers)), [&](std::exception_ptr error) { escaped = error; });
+    const auto record = [&escaped](std::exception_ptr error) {
+        if (error && !escaped) {
+            escaped = error;
+        }
+    };
+    asio::co_spawn(io, io::gather(std::move(workers)), [&](std::exception_ptr error) {
+        record(error);
+        run.checking = false;
+        run.redraw_timer.cancel();
+        // Now, not when run() returns: probes may still say QUIT in the background for a while.
+        // The live line leaves the screen, the plain one gets its final count.
+        run.progress.finish(run.counts(), std::chrono::steady_clock::now());
+    });
+    if (config.progress != ProgressStyle::off) {
+        asio::co_spawn(io, redraw_progress(&run), record);
+    }
     io.run();
 
     ExitCode code = ExitCode::ok;

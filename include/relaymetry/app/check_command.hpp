@@ -10,6 +10,7 @@
 
 #include "relaymetry/app/collect.hpp"
 #include "relaymetry/app/exit_code.hpp"
+#include "relaymetry/app/progress.hpp"
 #include "relaymetry/core/finding.hpp"
 #include "relaymetry/report/report.hpp"
 #include "relaymetry/rules/rules.hpp"
@@ -33,9 +34,11 @@ struct CheckRun {
     bool json = false;
     report::TextOptions text;
     std::size_t parallel = k_default_parallel;
+    ProgressStyle progress = ProgressStyle::off;  // on `err`
+    bool out_shares_screen = false;               // `out` is a terminal: results erase the live line first
 };
 
-// Runs every domain; writes results to `out` and per-domain internal errors to `err`.
+// Runs every domain; writes results to `out`, per-domain internal errors and the progress line to `err`.
 ExitCode run_check(CheckRun run, std::ostream& out, std::ostream& err);
 
 }  // namespace relaymetry::app
