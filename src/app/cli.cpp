@@ -13,6 +13,8 @@
 #include "relaymetry/app/domain_input.hpp"
 #include "relaymetry/app/lint_command.hpp"
 #include "relaymetry/app/main.hpp"
+#include "relaymetry/app/progress.hpp"
+#include "relaymetry/app/shard.hpp"
 #include "relaymetry/report/report.hpp"
 #include "relaymetry/rules/rules.hpp"
 
@@ -158,7 +160,11 @@ struct CheckArgs {
     int expiry_warning = k_default_expiry_warning_days;
     std::size_t parallel = k_default_parallel;
     std::string ehlo;
+    bool no_share = false;
+    double connect_rate = probe::ConnectionLimits{}.rate_per_second;
     bool timings = false;
+    std::string progress = "auto";
+    std::string shard;  // K/N, empty = every domain
 };
 
 ExitCode check(const CheckArgs& args) {
@@ -176,6 +182,15 @@ ExitCode check(const CheckArgs& args) {
     }
     if (!args.file.empty()) {
         inputs_ok = read_domain_file(args.file, run.domains, err) && inputs_ok;
+    }
+    Shard shard;
+    if (!args.shard.empty()) {
+        auto parsed = parse_shard(args.shard);
+        if (!parsed) {
+            err << "relaymetry: --shard " << report::escape_untrusted(args.shard) << ": " << parsed.error() << '\n';
+            return ExitCode::usage;
+        }
+        shard = *parsed;
     }
     for (const auto& server : args.dns) {
         if (auto problem = dns::validate_server(server)) {
@@ -209,11 +224,21 @@ ExitCode check(const CheckArgs& args) {
         return ExitCode::usage;
     }
     prober.tls = tls.get();
-    prober.limiter = probe::make_connection_limiter();
+    if (args.connect_rate < 0) {
+        err << "relaymetry: --connect-rate " << args.connect_rate << ": must be 0 (no limit) or more\n";
+        return ExitCode::usage;
+    }
+    probe::ConnectionLimits limits;
+    limits.rate_per_second = args.connect_rate;
+    prober.limiter = probe::make_connection_limiter(limits);
+    prober.share = !args.no_share;
     if (!args.ehlo.empty()) {
         prober.ehlo_name = args.ehlo;
     }
     run.settings.resolvers = dns::make_cares_resolver_factory(std::move(resolver_config));
+    if (!args.no_share) {
+        run.settings.resolvers = dns::make_shared_resolver_factory(std::move(run.settings.resolvers));
+    }
     run.settings.fetcher = probe::make_policy_fetcher(tls.get(), prober.connect_to);
     run.settings.prober = probe::make_submission_prober(std::move(prober));
     run.settings.timeout = std::chrono::milliseconds(static_cast<long long>(args.timeout * 1000));
@@ -225,6 +250,10 @@ ExitCode check(const CheckArgs& args) {
         err << "relaymetry: no domain to check (give DOMAIN... or -f FILE)\n";
         return ExitCode::usage;
     }
+    // After the check for an empty list: a shard of a short list may rightly be empty (exit 0).
+    keep_shard(run.domains, shard);
+    run.progress = progress_style(args.progress, run.domains.size(), isatty(STDERR_FILENO));
+    run.out_shares_screen = isatty(STDOUT_FILENO);
     auto code = run.domains.empty() ? ExitCode::ok : run_check(std::move(run), std::cout, err);
     return inputs_ok ? code : worst(code, ExitCode::usage);
 }
@@ -303,7 +332,18 @@ int run(int argc, char** argv) {
     check_cmd->add_option("--parallel", check_args.parallel, "How many domains are checked at once")
         ->check(CLI::Range(1, 4096));
     check_cmd->add_option("--ehlo", check_args.ehlo, "EHLO name (default: the local address literal)");
+    check_cmd
+        ->add_option("--connect-rate", check_args.connect_rate,
+                     "New SMTP connections per second to one address, after a burst of 6 (0 = no limit)")
+        ->capture_default_str();
+    check_cmd->add_flag("--no-share", check_args.no_share,
+                        "Probe and look up every domain's servers on their own, as if no other domain shared them");
     check_cmd->add_flag("--timings", check_args.timings, "Show per-step timings in the text report");
+    check_cmd
+        ->add_option("--progress", check_args.progress,
+                     "Progress on stderr: auto (a terminal, several domains), always (plain lines), never")
+        ->check(CLI::IsMember({"auto", "always", "never"}));
+    check_cmd->add_option("--shard", check_args.shard, "K/N: check only shard K (0 to N-1) of N (docs/scale.md)");
 
     auto* lint_cmd = app.add_subcommand("lint", "Validate MTA-STS / TLS-RPT text before publishing it");
     lint_cmd->require_subcommand(1);

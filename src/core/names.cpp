@@ -97,7 +97,17 @@ std::string_view to_string(ProbeStatus status) {
         case ProbeStatus::tls_failed: return "tls-failed";
         case ProbeStatus::protocol_error: return "protocol-error";
         case ProbeStatus::inconclusive: return "inconclusive";
+        case ProbeStatus::not_probed: return "not-probed";
         case ProbeStatus::internal_error: return "internal-error";
+    }
+    return "unknown";
+}
+
+std::string_view to_string(VersionOutcome outcome) {
+    switch (outcome) {
+        case VersionOutcome::accepted: return "accepted";
+        case VersionOutcome::refused: return "refused";
+        case VersionOutcome::not_tested: return "not-tested";
     }
     return "unknown";
 }

@@ -151,6 +151,61 @@ std::string describe_failure(LookupStatus status) {
     return {};
 }
 
+namespace {
+
+// Skips one (possibly compressed) name at `at`; false when it runs off the message or is not a name.
+bool skip_name(std::span<const unsigned char> message, std::size_t& at) {
+    while (at < message.size()) {
+        const auto length = message[at];
+        if ((length & 0xC0) == 0xC0) {
+            at += 2;
+            return at <= message.size();
+        }
+        if ((length & 0xC0) != 0) {
+            return false;
+        }
+        at += 1 + length;
+        if (length == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+std::uint16_t read16(std::span<const unsigned char> message, std::size_t at) {
+    return static_cast<std::uint16_t>(message[at] << 8 | message[at + 1]);
+}
+
+}  // namespace
+
+std::optional<std::uint32_t> smallest_ttl(std::span<const unsigned char> response) {
+    if (response.size() < k_header_size) {
+        return std::nullopt;
+    }
+    std::size_t at = k_header_size;
+    for (auto questions = read16(response, 4); questions > 0; --questions) {
+        if (!skip_name(response, at) || (at += 4) > response.size()) {
+            return std::nullopt;
+        }
+    }
+    // The answer and authority sections (RFC 2308 §5: a negative answer lives as long as its SOA).
+    std::optional<std::uint32_t> smallest;
+    for (auto records = read16(response, 6) + read16(response, 8); records > 0; --records) {
+        if (!skip_name(response, at) || at + 10 > response.size()) {
+            return std::nullopt;
+        }
+        const std::uint32_t ttl = static_cast<std::uint32_t>(read16(response, at + 4)) << 16 | read16(response, at + 6);
+        // RFC 2181 §8: a TTL with the top bit set counts as zero.
+        const std::uint32_t effective = ttl > 0x7FFFFFFFu ? 0 : ttl;
+        smallest = smallest ? std::min(*smallest, effective) : effective;
+        at += 10 + read16(response, at + 8);
+        if (at > response.size()) {
+            return std::nullopt;
+        }
+    }
+    return smallest;
+}
+
 LookupResult parse_answer(std::span<const unsigned char> response, std::string name, RecordType type) {
     LookupResult result;
     result.name = std::move(name);
@@ -162,7 +217,10 @@ LookupResult parse_answer(std::span<const unsigned char> response, std::string n
     }
     switch (response[3] & 0x0F) {
         case 0: break;
-        case k_rcode_nxdomain: result.status = LookupStatus::nxdomain; return result;
+        case k_rcode_nxdomain:
+            result.status = LookupStatus::nxdomain;
+            result.ttl = smallest_ttl(response);
+            return result;
         case k_rcode_refused:
             result.status = LookupStatus::refused;
             result.error = describe_failure(result.status);
@@ -196,6 +254,9 @@ LookupResult parse_answer(std::span<const unsigned char> response, std::string n
         result.txt.clear();
     }
     result.error = describe_failure(result.status);
+    if (!is_failure(result.status)) {
+        result.ttl = smallest_ttl(response);
+    }
     return result;
 }
 

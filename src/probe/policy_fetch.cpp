@@ -146,11 +146,26 @@ asio::awaitable<void> read_response(TlsStream& stream, Clock::time_point deadlin
 // One address: connect, handshake, GET, read. Status unreachable or timeout means "try the next
 // address".
 asio::awaitable<MtaStsPolicyFacts> fetch_from(std::string host, Destination destination, asio::ssl::context* tls,
-                                              Clock::time_point deadline, std::chrono::system_clock::time_point now) {
+                                              ConnectionLimiter* limiter, Clock::time_point deadline,
+                                              std::chrono::system_clock::time_point now) {
     MtaStsPolicyFacts facts;
     facts.status = PolicyFetchStatus::unreachable;
     const std::string where = endpoint_text(destination);
     try {
+        std::optional<ConnectionLimiter::Slot> slot;
+        if (limiter != nullptr) {
+            auto admitted = co_await limiter->acquire(destination.address, destination.port, deadline);
+            if (!admitted) {
+                // The run's own limit, not the policy host's fault (docs/cli.md "Politeness").
+                facts.status = PolicyFetchStatus::not_fetched;
+                facts.error = where +
+                              ": not fetched before the check's deadline: the run's connections to this "
+                              "address (at most " +
+                              std::to_string(k_policy_connections_per_address) + " at once) were busy";
+                co_return facts;
+            }
+            slot.emplace(std::move(*admitted));
+        }
         error_code error;
         const auto address = asio::ip::make_address(destination.address, error);
         if (error) {
@@ -258,7 +273,7 @@ asio::awaitable<MtaStsPolicyFacts> fetch_policy(std::string host, HostAddresses 
             continue;
         }
         MtaStsPolicyFacts attempt = co_await fetch_from(host, destination, &options.tls->get(HandshakeProfile::modern),
-                                                        options.deadline, options.now);
+                                                        options.limiter.get(), options.deadline, options.now);
         if (attempt.error) {
             errors += (errors.empty() ? "" : "; ") + *attempt.error;
         }
@@ -280,12 +295,14 @@ namespace {
 class RealPolicyFetcher : public PolicyFetcher {
 public:
     RealPolicyFetcher(TlsContexts* tls, std::vector<ConnectToRule> connect_to)
-        : m_tls(tls), m_connect_to(std::move(connect_to)) {}
+        : m_tls(tls),
+          m_connect_to(std::move(connect_to)),
+          m_limiter(make_connection_limiter({k_policy_connections_per_address, 0, 1})) {}
 
     asio::awaitable<MtaStsPolicyFacts> fetch(std::string host, HostAddresses resolution, CheckTime time) override {
         // A named local, not a temporary inside the co_await expression: GCC 12 destroys such a
         // temporary twice (docs/STYLE: coroutine pitfalls).
-        FetchOptions options{m_tls, m_connect_to, time.deadline, time.now};
+        FetchOptions options{m_tls, m_connect_to, time.deadline, time.now, m_limiter};
         auto facts = co_await fetch_policy(std::move(host), std::move(resolution), std::move(options));
         co_return facts;
     }
@@ -293,6 +310,7 @@ public:
 private:
     TlsContexts* m_tls;
     std::vector<ConnectToRule> m_connect_to;
+    std::shared_ptr<ConnectionLimiter> m_limiter;  // one for the run: policy hosts share addresses
 };
 
 }  // namespace

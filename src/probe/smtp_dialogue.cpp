@@ -27,7 +27,12 @@ std::string_view step_name(Step step) {
 ProbeStatus classify(const boost::system::error_code& error, Step step) {
     const auto net = io::classify(error);
     switch (net.kind) {
-        case NetErrorKind::timeout: return ProbeStatus::timeout;
+        // Silence is judged by where it happens: no answer to connect is unreachable-like; a server that
+        // was reached and then fell silent broke the protocol (or, mid-handshake, TLS).
+        case NetErrorKind::timeout:
+            return step == Step::connect     ? ProbeStatus::timeout
+                   : step == Step::handshake ? ProbeStatus::tls_failed
+                                             : ProbeStatus::protocol_error;
         case NetErrorKind::refused: return ProbeStatus::refused;
         case NetErrorKind::unreachable: return ProbeStatus::unreachable;
         case NetErrorKind::internal: return ProbeStatus::internal_error;
@@ -40,9 +45,10 @@ ProbeStatus classify(const boost::system::error_code& error, Step step) {
     if (step == Step::handshake) {
         return ProbeStatus::tls_failed;
     }
-    // A server that hangs up once it has greeted us (instead of answering EHLO) is turning the
-    // probe away, typically for load: that says nothing about its TLS posture.
-    if ((net.kind == NetErrorKind::closed || net.kind == NetErrorKind::reset) && step == Step::ehlo) {
+    // A server that hangs up before greeting us, or once it has greeted us (instead of answering
+    // EHLO), is turning the probe away, typically for load: that says nothing about its TLS posture.
+    if ((net.kind == NetErrorKind::closed || net.kind == NetErrorKind::reset) &&
+        (step == Step::banner || step == Step::ehlo)) {
         return ProbeStatus::inconclusive;
     }
     return ProbeStatus::protocol_error;

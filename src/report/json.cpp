@@ -88,6 +88,15 @@ Json tls_json(const TlsFacts& tls, const std::string& host, std::int64_t now, bo
     for (const auto version : tls.legacy_versions_accepted) {
         legacy.push_back(to_string(version));
     }
+    // Every version tested and how it ended; why, for those refused or not tested.
+    Json versions = Json::object();
+    Json reasons = Json::object();
+    for (const auto& test : tls.versions) {
+        versions[std::string(to_string(test.version))] = to_string(test.outcome);
+        if (!test.reason.empty()) {
+            reasons[std::string(to_string(test.version))] = test.reason;
+        }
+    }
     Json json = {{"version", tls.version ? Json(to_string(*tls.version)) : Json(nullptr)},
                  {"cipher", tls.cipher},
                  {"cipher_iana", tls.cipher_iana},
@@ -95,6 +104,8 @@ Json tls_json(const TlsFacts& tls, const std::string& host, std::int64_t now, bo
                  {"weak_cipher_reason", tls.weak_cipher ? Json(describe(*tls.weak_cipher)) : Json(nullptr)},
                  {"modern_client_failed", tls.modern_client_failed},
                  {"legacy_versions_accepted", legacy},
+                 {"versions", versions},
+                 {"version_reasons", reasons},
                  {"tls13_supported", tls.tls13_supported}};
     if (with_certificate) {
         json["certificate"] = tls.certificate ? certificate_json(*tls.certificate, host, now) : Json(nullptr);
@@ -131,6 +142,7 @@ Json address_json(const AddressProbe& probe, const std::string& host, std::int64
               {"plaintext_on_implicit_port", smtp.plaintext_on_implicit_port},
               {"data_after_starttls_reply", smtp.data_after_starttls_reply}}},
             {"timings_ms", timings_json(probe.timings_ms)},
+            {"shared", probe.shared},
             {"tls", probe.tls ? tls_json(*probe.tls, host, now, true) : Json(nullptr)}};
 }
 

@@ -106,11 +106,13 @@ std::string mark(const Writer& writer, const Findings& findings, const Target& t
     }
     const bool connect_failure =
         status == ProbeStatus::refused || status == ProbeStatus::timeout || status == ProbeStatus::unreachable;
-    const bool broken = status != ProbeStatus::ok && !connect_failure && status != ProbeStatus::inconclusive;
+    // Turned away, or never tried within the run's own limits: no verdict on the server either way.
+    const bool not_judged = status == ProbeStatus::inconclusive || status == ProbeStatus::not_probed;
+    const bool broken = status != ProbeStatus::ok && !connect_failure && !not_judged;
     if (worst == Severity::error || broken) {
         return writer.paint("✗", k_red);
     }
-    if (worst == Severity::warning || status == ProbeStatus::inconclusive) {
+    if (worst == Severity::warning || not_judged) {
         return writer.paint("!", k_yellow);
     }
     if (connect_failure) {

@@ -98,10 +98,12 @@ void check_submission_starttls_buffered_data(const DomainFacts& facts, const Rul
 void check_submission_auth_before_tls(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_submission_protocol_error(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_submission_inconclusive(const DomainFacts& facts, const RuleOptions& options, Findings& out);
+void check_submission_not_probed(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 
 // ---- TLS and certificates (tls_cert.cpp) ----------------------------------------------------------
 void check_tls_version_deprecated(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_tls_legacy_accepted(const DomainFacts& facts, const RuleOptions& options, Findings& out);
+void check_tls_legacy_not_tested(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_tls_no_tls13(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_tls_weak_cipher(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_cert_expired(const DomainFacts& facts, const RuleOptions& options, Findings& out);

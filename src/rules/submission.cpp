@@ -318,4 +318,17 @@ void check_submission_inconclusive(const DomainFacts& facts, const RuleOptions&,
     });
 }
 
+void check_submission_not_probed(const DomainFacts& facts, const RuleOptions&, Findings& out) {
+    for_each_probe(facts, [&](const Endpoint& endpoint, const AddressProbe& probe) {
+        if (probe.status != ProbeStatus::not_probed) {
+            return;
+        }
+        emit(out, "submission.not-probed", address_target(endpoint, probe),
+             endpoint_text(endpoint, probe) + " was not probed" + error_suffix(probe) +
+                 ": this says nothing about the server.",
+             "Give the check more time (--timeout), check fewer domains at once (--parallel), or allow more new "
+             "connections per second (--connect-rate).");
+    });
+}
+
 }  // namespace relaymetry::rules::detail

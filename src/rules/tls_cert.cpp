@@ -54,6 +54,24 @@ void check_tls_legacy_accepted(const DomainFacts& facts, const RuleOptions&, Fin
     }
 }
 
+void check_tls_legacy_not_tested(const DomainFacts& facts, const RuleOptions&, Findings& out) {
+    for (const auto& subject : tls_subjects(facts)) {
+        std::vector<std::string> untested;
+        for (const auto& test : subject.tls->versions) {
+            if (is_deprecated(test.version) && test.outcome == VersionOutcome::not_tested) {
+                untested.push_back(std::string(to_string(test.version)) + " (" + test.reason + ")");
+            }
+        }
+        if (untested.empty()) {
+            continue;
+        }
+        emit(out, "tls.legacy-not-tested", subject.target,
+             subject.where + ": whether it still accepts " + join(untested, " and ") +
+                 " could not be tested; this is not a pass.",
+             "Run the check again later, or from an address " + subject.host + " does not rate-limit.");
+    }
+}
+
 void check_tls_no_tls13(const DomainFacts& facts, const RuleOptions&, Findings& out) {
     for (const auto& subject : tls_subjects(facts)) {
         if (subject.tls->tls13_supported) {

@@ -227,10 +227,12 @@ def build():
         "submission.endpoints.0.addresses.1.address": "::1",
         "submission.endpoints.0.addresses.1.status": "refused"}, fail_on=["warning"])
 
-    s = clean("silent", "accepts and never speaks on 465 and 587: every step times out, nothing reached")
+    s = clean("silent", "accepts and never speaks on 465 and 587: reached, so never 'unreachable'; the 465 "
+                        "handshake never completes, 587 never greets (RFC 5321 §3.1)")
     s["smtp"] = {465: {"kind": "silent"}, 587: {"kind": "silent"}}
-    add(s, ["submission.unreachable"], {"submission.endpoints.0.addresses.0.status": "timeout",
-                                         "submission.endpoints.1.addresses.0.status": "timeout"})
+    add(s, ["submission.tls-failed", "submission.protocol-error"],
+        {"submission.endpoints.0.addresses.0.status": "tls-failed",
+         "submission.endpoints.1.addresses.0.status": "protocol-error"})
 
     s = clean("busy", "answers 421 'too many connections' and closes: inconclusive, never 'no TLS'")
     s["smtp"] = {465: {"kind": "postfix", "cert": "good", "params": dict(MODERN)}, 587: {"kind": "busy-421"}}

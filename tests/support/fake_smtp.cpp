@@ -189,13 +189,55 @@ asio::awaitable<void> serve_tls(Server* impl, tcp::socket socket, bool banner_fi
     asio::ssl::stream<tcp::socket> tls(std::move(socket), impl->tls);
     co_await tls.async_handshake(asio::ssl::stream_base::server, asio::use_awaitable);
     ++impl->handshakes;
+    if (impl->config.behaviour == SmtpBehaviour::silent_after_tls) {
+        co_await swallow(tls);
+    }
     if (banner_first) {
         co_await send_banner(impl, tls);
     }
     co_await converse(impl, tls, true);
 }
 
+// Holds one client's place in a ClientLimit for the life of a connection.
+class ClientPlace {
+public:
+    ClientPlace(std::shared_ptr<ClientLimit> limit, std::string client)
+        : m_limit(std::move(limit)), m_client(std::move(client)), m_admitted(!m_limit || m_limit->enter(m_client)) {}
+    ~ClientPlace() {
+        if (m_limit && m_admitted) {
+            m_limit->leave(m_client);
+        }
+    }
+    ClientPlace(const ClientPlace&) = delete;
+    ClientPlace& operator=(const ClientPlace&) = delete;
+    bool admitted() const { return m_admitted; }
+
+private:
+    std::shared_ptr<ClientLimit> m_limit;
+    std::string m_client;
+    bool m_admitted;
+};
+
+std::string client_of(const tcp::socket& socket) {
+    boost::system::error_code error;
+    const auto peer = socket.remote_endpoint(error);
+    return error ? std::string() : peer.address().to_string();
+}
+
+asio::awaitable<void> serve_admitted(Server* impl, tcp::socket socket);
+
 asio::awaitable<void> serve(Server* impl, tcp::socket socket) {
+    ClientPlace place(impl->config.client_limit, client_of(socket));
+    if (!place.admitted()) {
+        co_await write_text(socket,
+                            "421 fake.test Too many concurrent SMTP connections from this IP address; please try "
+                            "again later.\r\n");
+        co_return;
+    }
+    co_await serve_admitted(impl, std::move(socket));
+}
+
+asio::awaitable<void> serve_admitted(Server* impl, tcp::socket socket) {
     const auto& config = impl->config;
     if (config.behaviour == SmtpBehaviour::stall) {
         co_await swallow(socket);
@@ -228,6 +270,34 @@ asio::awaitable<void> serve(Server* impl, tcp::socket socket) {
 }
 
 }  // namespace
+
+bool ClientLimit::enter(const std::string& client) {
+    std::lock_guard lock(m_mutex);
+    auto& open = m_open[client];
+    if (open >= m_per_client) {
+        ++m_turned_away;
+        return false;
+    }
+    m_peak = std::max(m_peak, ++open);
+    return true;
+}
+
+void ClientLimit::leave(const std::string& client) {
+    std::lock_guard lock(m_mutex);
+    if (auto found = m_open.find(client); found != m_open.end() && found->second > 0) {
+        --found->second;
+    }
+}
+
+std::size_t ClientLimit::turned_away() const {
+    std::lock_guard lock(m_mutex);
+    return m_turned_away;
+}
+
+std::size_t ClientLimit::peak() const {
+    std::lock_guard lock(m_mutex);
+    return m_peak;
+}
 
 struct FakeSmtp::Impl : Server {
     explicit Impl(FakeSmtpConfig config)

@@ -7,7 +7,9 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -26,6 +28,27 @@ enum class SmtpBehaviour {
     reset_in_handshake,   // reads the start of the ClientHello, then resets the connection (RST)
     data_after_starttls,  // "220 Ready to start TLS" followed, in the same write, by an injected line
     plaintext,            // implicit_tls mode, but speaks plaintext SMTP as if it were 587
+    silent_after_tls,     // implicit_tls mode: completes the TLS handshake, then never greets
+};
+
+// Exim's smtp_accept_max_per_host: connections counted per client address, across every fake that
+// shares one counter (give the 465 and the 587 fake the same one, as one Exim serves both ports).
+// A connection over the limit gets Exim's plaintext "421 ... Too many concurrent SMTP connections
+// from this IP address" and is closed, on the implicit-TLS port too (before any TLS).
+class ClientLimit {
+public:
+    explicit ClientLimit(std::size_t per_client) : m_per_client(per_client) {}
+    bool enter(const std::string& client);  // false: over the limit, turned away (counted)
+    void leave(const std::string& client);
+    std::size_t turned_away() const;
+    std::size_t peak() const;  // most connections from one client at once (admitted ones)
+
+private:
+    mutable std::mutex m_mutex;
+    std::size_t m_per_client;
+    std::map<std::string, std::size_t> m_open;
+    std::size_t m_turned_away = 0;
+    std::size_t m_peak = 0;
 };
 
 // TLS versions as OpenSSL's TLS1_VERSION ... TLS1_3_VERSION; 0 = OpenSSL's default.
@@ -46,7 +69,8 @@ struct FakeSmtpConfig {
     bool tls_seclevel0 = false;       // "DEFAULT:@SECLEVEL=0", needed to serve TLS 1.0/1.1 at all
     std::filesystem::path cert_file;  // PEM chain (leaf first)
     std::filesystem::path key_file;
-    bool listen_v6 = true;  // also ::1, on the same port; false: [::1]:port refuses connections
+    bool listen_v6 = true;                      // also ::1, on the same port; false: [::1]:port refuses connections
+    std::shared_ptr<ClientLimit> client_limit;  // none: any number of connections
 };
 
 class FakeSmtp {

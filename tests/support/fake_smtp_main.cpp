@@ -8,7 +8,8 @@
 // {
 //   "mode": "starttls" | "implicit-tls",          // default "starttls"
 //   "behaviour": "normal" | "stall" | "drip" | "oversized-line" | "endless-reply" | "busy" |
-//                "close-after-banner" | "reset-in-handshake" | "data-after-starttls" | "plaintext",
+//                "close-after-banner" | "reset-in-handshake" | "data-after-starttls" | "plaintext" |
+//                "silent-after-tls",
 //   "banner": "220 fake.test ESMTP ready",          // whole reply line(s) without the final CR LF
 //   "capabilities": ["PIPELINING", ...],            // plaintext EHLO keywords (STARTTLS/AUTH added below)
 //   "capabilities_after_tls": ["AUTH PLAIN LOGIN", ...],
@@ -20,7 +21,10 @@
 //   "leaf": { ...as fake_https: common_name, dns_names, not_before_days, not_after_days, key, digest,
 //             issuer, send_intermediate },          // default leaf: CN and SAN "localhost"
 //   "ipv6": true,
-//   "record": "commands.txt"
+//   "max_per_client": 0,                            // Exim's smtp_accept_max_per_host; 0 = no limit
+//   "record": "commands.txt",
+//   "stats": "stats.json"                           // {"connections", "peak_connections", "handshakes",
+//                                                   //  "turned_away"} written on the way out
 // }
 
 #include <fstream>
@@ -55,6 +59,7 @@ SmtpBehaviour parse_behaviour(const std::string& text) {
         {"reset-in-handshake", SmtpBehaviour::reset_in_handshake},
         {"data-after-starttls", SmtpBehaviour::data_after_starttls},
         {"plaintext", SmtpBehaviour::plaintext},
+        {"silent-after-tls", SmtpBehaviour::silent_after_tls},
     };
     for (const auto& [name, behaviour] : k_names) {
         if (text == name) {
@@ -89,6 +94,9 @@ relaymetry::test::FakeSmtpConfig parse_config(const json& scenario) {
     }
     config.tls_seclevel0 = scenario.value("ciphers_seclevel0", false);
     config.listen_v6 = scenario.value("ipv6", true);
+    if (const auto limit = scenario.value("max_per_client", 0); limit > 0) {
+        config.client_limit = std::make_shared<relaymetry::test::ClientLimit>(static_cast<std::size_t>(limit));
+    }
     return config;
 }
 
@@ -103,8 +111,18 @@ void serve(relaymetry::test::FakeProgram& program) {
         config.cert_file = issued.chain_file;
         config.key_file = issued.key_file;
     }
+    const auto limit = config.client_limit;
     relaymetry::test::FakeSmtp server(std::move(config));
     program.serve_until_stopped(server.port());
+    if (scenario.contains("stats")) {
+        std::ofstream stats(scenario.at("stats").get<std::string>());
+        stats << json{{"connections", server.connections()},
+                      {"peak_connections", server.peak_connections()},
+                      {"handshakes", server.handshakes()},
+                      {"turned_away", limit ? limit->turned_away() : 0}}
+                     .dump()
+              << "\n";
+    }
     if (scenario.contains("record")) {
         std::ofstream record(scenario.at("record").get<std::string>());
         for (const auto& command : server.commands()) {

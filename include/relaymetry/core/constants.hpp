@@ -21,7 +21,7 @@ inline constexpr std::int64_t k_seconds_per_day = 86400;
 // Defaults of `relaymetry check`.
 inline constexpr std::chrono::milliseconds k_default_timeout{15000};  // the whole check of one domain
 inline constexpr int k_default_expiry_warning_days = 14;
-inline constexpr std::size_t k_default_parallel = 16;
+inline constexpr std::size_t k_default_parallel = 256;
 
 // floor((not_after - now) / one day): negative once expired (an hour ago is -1, not 0).
 inline std::int64_t days_left(std::int64_t not_after, std::int64_t now) {

@@ -2,6 +2,7 @@
 // DNS facts as plain values: what a lookup returned, independent of the resolver library.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,6 +58,7 @@ struct LookupResult {
     std::vector<std::string> txt;        // one string per TXT record, character-strings concatenated
     std::vector<SrvRecord> srv;
     std::vector<MxRecord> mx;
+    std::optional<std::uint32_t> ttl;  // seconds the answer may be reused (answer, nxdomain, nodata)
 };
 
 }  // namespace relaymetry

@@ -65,6 +65,17 @@ struct CertificateFacts {
     bool name_match = false;  // SAN (or CN when there is no SAN) covers the host name
 };
 
+// What one TLS version test ended as. A server's push-back (421, a close while the run had another
+// connection open, the deadline) is not an answer about its TLS: not_tested, with the reason.
+enum class VersionOutcome { accepted, refused, not_tested };
+std::string_view to_string(VersionOutcome outcome);  // "accepted", "refused", "not-tested"
+
+struct VersionTest {
+    TlsVersion version = TlsVersion::tls1_2;
+    VersionOutcome outcome = VersionOutcome::not_tested;
+    std::string reason;  // plain English, when refused or not tested
+};
+
 struct TlsFacts {
     std::optional<TlsVersion> version;  // empty only when no handshake completed
     std::string cipher;                 // OpenSSL's name, as `openssl s_client` shows it
@@ -75,6 +86,7 @@ struct TlsFacts {
     // the diagnostic handshake (TLS 1.0-1.3 at @SECLEVEL=0).
     bool modern_client_failed = false;
     std::vector<TlsVersion> legacy_versions_accepted;  // TLS 1.0 / 1.1 when offered alone, ascending
+    std::vector<VersionTest> versions;                 // every version tested, ascending
     bool tls13_supported = false;
     std::optional<CertificateFacts> certificate;
 };
@@ -98,6 +110,7 @@ enum class ProbeStatus {
     tls_failed,
     protocol_error,
     inconclusive,
+    not_probed,     // the run's own limits were busy until the deadline: says nothing about the server
     internal_error  // a bug in relaymetry, never the server's fault: stderr and exit code 3
 };
 std::string_view to_string(ProbeStatus status);
@@ -123,6 +136,7 @@ struct AddressProbe {
     SmtpFacts smtp;
     StepTimings timings_ms;
     std::optional<TlsFacts> tls;
+    bool shared = false;  // the result of a probe made once for every domain of the run naming this server
 };
 
 struct Endpoint {

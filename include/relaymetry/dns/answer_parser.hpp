@@ -4,6 +4,8 @@
 // oversized counts) and answers `malformed` instead of crashing; it is the natural fuzzing target.
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -24,6 +26,10 @@ inline constexpr std::size_t k_max_records_per_answer = 32;
 // dot; the root name (an SRV target or MX host of ".") comes back as ".". TXT records are one string
 // each, their character-strings concatenated (RFC 7208 §3.3, RFC 8461 §3.1).
 LookupResult parse_answer(std::span<const unsigned char> response, std::string name, RecordType type);
+
+// The smallest TTL of the answer and authority records (how long the answer may be reused; for a
+// negative answer, its SOA's TTL, RFC 2308 §5); empty when there are none or the message does not parse.
+std::optional<std::uint32_t> smallest_ttl(std::span<const unsigned char> response);
 
 // The plain-English sentence for a failed lookup, e.g. "the DNS server answered SERVFAIL".
 std::string describe_failure(LookupStatus status);

@@ -5,6 +5,7 @@
 // getaddrinfo).
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
@@ -54,5 +55,15 @@ public:
 
 // c-ares with `config` for every domain.
 std::shared_ptr<ResolverFactory> make_cares_resolver_factory(ResolverConfig config);
+
+// At most this many answers are kept for reuse by a shared resolver factory.
+inline constexpr std::size_t k_max_shared_lookups = 65536;
+// However long a TTL, an answer is reused for at most this long within one run.
+inline constexpr std::chrono::seconds k_max_shared_lookup_lifetime{3600};
+
+// `inner`'s resolvers behind one run-wide cache: a lookup of (name, type) is made once per run and
+// every domain's check that asks for it while it is in flight, or while its answer's TTL lasts, gets
+// the same answer. Failures are shared with the lookups waiting for them but never kept.
+std::shared_ptr<ResolverFactory> make_shared_resolver_factory(std::shared_ptr<ResolverFactory> inner);
 
 }  // namespace relaymetry::dns

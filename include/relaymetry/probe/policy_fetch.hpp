@@ -12,6 +12,7 @@
 #include "relaymetry/core/constants.hpp"
 #include "relaymetry/core/facts.hpp"
 #include "relaymetry/probe/connect_to.hpp"
+#include "relaymetry/probe/connection_limiter.hpp"
 #include "relaymetry/probe/tls.hpp"
 
 namespace relaymetry::probe {
@@ -22,6 +23,9 @@ struct FetchOptions {
     std::chrono::steady_clock::time_point deadline;
     // The check's "now": the certificate is judged at it (collect() passes DomainFacts::started_at).
     std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
+    // At most k_policy_connections_per_address at once to one address, across the run's domains
+    // (hosters serve thousands of policy hosts from one address). Empty: no limit.
+    std::shared_ptr<ConnectionLimiter> limiter;
 };
 
 // Fetches the policy from the addresses of `host` (tried in order until one answers; redirects are
@@ -39,7 +43,8 @@ public:
                                                             CheckTime time) = 0;
 };
 
-// fetch_policy() with `tls` (owned by the caller for the whole run) and `connect_to`.
+// fetch_policy() with `tls` (owned by the caller for the whole run), `connect_to` and one connection
+// limiter for the whole run.
 std::shared_ptr<PolicyFetcher> make_policy_fetcher(TlsContexts* tls, std::vector<ConnectToRule> connect_to);
 
 }  // namespace relaymetry::probe

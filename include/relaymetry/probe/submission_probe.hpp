@@ -12,15 +12,10 @@
 #include "relaymetry/core/check_time.hpp"
 #include "relaymetry/core/facts.hpp"
 #include "relaymetry/probe/connect_to.hpp"
+#include "relaymetry/probe/connection_limiter.hpp"
 #include "relaymetry/probe/tls.hpp"
 
 namespace relaymetry::probe {
-
-// Mail servers rate-limit scanners: at most N connections at once to one service (address and port:
-// servers count connections per service, e.g. Postfix's anvil per smtpd service), across every
-// endpoint and domain of the run. One limiter serves the whole run.
-class ConnectionLimiter;
-std::shared_ptr<ConnectionLimiter> make_connection_limiter(std::size_t per_service = 2);
 
 struct ProbeOptions {
     TlsContexts* tls = nullptr;
@@ -33,7 +28,8 @@ struct ProbeOptions {
 };
 
 // Probes every address in endpoint.resolution concurrently and returns one AddressProbe per
-// address (or one for the --connect-to destination). Never throws for network trouble.
+// address (or one for the --connect-to destination), each probe on its own (nothing shared with
+// other calls). Never throws for network trouble.
 boost::asio::awaitable<std::vector<AddressProbe>> probe_endpoint(Endpoint endpoint, ProbeOptions options);
 
 // The seam collect() probes submission endpoints through (tests give it scripted results; a run-wide
@@ -50,9 +46,16 @@ struct ProberSettings {
     std::shared_ptr<ConnectionLimiter> limiter;
     std::optional<std::string> ehlo_name;
     std::vector<ConnectToRule> connect_to;
+    // Probe each service identity (address, port, TLS mode, SNI name, EHLO name) once per run and give
+    // every domain naming it the same result; TLS versions once per (address, port). false (--no-share):
+    // every domain's probes are its own, as if no other domain shared its servers.
+    bool share = true;
 };
 
-// probe_endpoint() with `settings`.
+// At most this many probe results are kept for reuse (the least recently used go first).
+inline constexpr std::size_t k_max_shared_probes = 4096;
+
+// probe_endpoint() with `settings`, through the run's probe cache.
 std::shared_ptr<SubmissionProber> make_submission_prober(ProberSettings settings);
 
 }  // namespace relaymetry::probe

@@ -223,3 +223,24 @@ TEST_CASE("random bytes and corrupted answers never crash the parser") {
     }
     CHECK(answers > 0);  // some corruptions leave a parsable TXT answer: the loop did reach the parsers
 }
+
+TEST_CASE("the answer's TTL is its records' smallest; none without records") {
+    const std::string name = "mail.example.com";
+    auto first = FakeRecord::a(name, "192.0.2.10");
+    auto second = FakeRecord::a(name, "192.0.2.11");
+    first.ttl = 3600;
+    second.ttl = 120;
+    auto result = parse(build_dns_response(name, test::k_type_a, {first, second}), name, RecordType::a);
+    CHECK(result.ttl == 120u);
+    second.ttl = 0x80000001u;  // RFC 2181 §8: the top bit set counts as zero
+    result = parse(build_dns_response(name, test::k_type_a, {first, second}), name, RecordType::a);
+    CHECK(result.ttl == 0u);
+    // NODATA with no SOA in the authority section: nothing says how long it may be kept.
+    CHECK_FALSE(parse(build_dns_response(name, test::k_type_a, {}), name, RecordType::a).ttl);
+    CHECK_FALSE(parse(build_dns_response(name, test::k_type_a, {}, 2), name, RecordType::a).ttl);  // SERVFAIL
+    const auto message = build_dns_response(name, test::k_type_a, {first});
+    for (std::size_t size = 0; size < message.size(); ++size) {
+        INFO("size " << size);
+        CHECK_FALSE(relaymetry::dns::smallest_ttl(bytes(message.substr(0, size))));
+    }
+}

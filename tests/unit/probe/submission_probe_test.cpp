@@ -11,8 +11,12 @@
 #include <openssl/ssl.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <catch2/catch.hpp>
 
+#include "relaymetry/io/gather.hpp"
 #include "relaymetry/probe/submission_probe.hpp"
 #include "support/fake_smtp.hpp"
 #include "support/test_pki.hpp"
@@ -260,25 +264,42 @@ TEST_CASE("servers that break SMTP are protocol errors", "[submission]") {
     }
 }
 
-TEST_CASE("slow servers end as timeouts by the deadline", "[submission]") {
-    SECTION("stall") {
+TEST_CASE("silence is judged by where it happens", "[submission]") {
+    SECTION("connected, never greeted: a protocol error, not unreachable") {
         FakeSmtp fake(config(SmtpMode::starttls, SmtpBehaviour::stall));
         const auto probe = run_one(fake, Security::starttls, options(std::chrono::milliseconds(500)));
-        CHECK(probe.status == ProbeStatus::timeout);
-        CHECK(probe.error == "no answer within the deadline while waiting for the banner");
+        CHECK(probe.status == ProbeStatus::protocol_error);
+        REQUIRE(probe.error);
+        CHECK(probe.error->rfind("the server accepted the connection, but no 220 greeting arrived in 0 s", 0) == 0);
     }
-    SECTION("stall on the implicit-TLS port") {
+    SECTION("the TLS handshake completed on 465, but no 220 followed") {
+        FakeSmtp fake(config(SmtpMode::implicit_tls, SmtpBehaviour::silent_after_tls));
+        const auto probe = run_one(fake, Security::implicit_tls, options(std::chrono::milliseconds(1500)));
+        CHECK(probe.status == ProbeStatus::protocol_error);
+        REQUIRE(probe.error);
+        CHECK(probe.error->rfind("the TLS handshake completed, but no 220 greeting arrived in 1 s", 0) == 0);
+        REQUIRE(probe.tls);  // TLS itself worked, and its facts are kept
+        CHECK(probe.tls->certificate);
+    }
+    SECTION("silent on the implicit-TLS port: the handshake never completes") {
         FakeSmtp fake(config(SmtpMode::implicit_tls, SmtpBehaviour::stall));
         const auto probe = run_one(fake, Security::implicit_tls, options(std::chrono::milliseconds(500)));
-        CHECK(probe.status == ProbeStatus::timeout);
-        CHECK(probe.error == "no answer within the deadline during the TLS handshake");
+        CHECK(probe.status == ProbeStatus::tls_failed);
+        CHECK(probe.error == "the TLS handshake did not complete in 0 s");
     }
-    SECTION("drip") {
+    SECTION("a greeting that never completes") {
         auto setup = config(SmtpMode::starttls, SmtpBehaviour::drip);
         setup.drip_interval = std::chrono::milliseconds(100);
         FakeSmtp fake(setup);
         const auto probe = run_one(fake, Security::starttls, options(std::chrono::milliseconds(500)));
-        CHECK(probe.status == ProbeStatus::timeout);
+        CHECK(probe.status == ProbeStatus::protocol_error);
+    }
+    SECTION("the greeting may take longer than a step: only the deadline bounds it") {
+        auto setup = config(SmtpMode::starttls);
+        setup.banner_delay = std::chrono::milliseconds(11000);  // longer than the 10 s step budget
+        FakeSmtp fake(setup);
+        const auto probe = run_one(fake, Security::starttls, options(std::chrono::seconds(14)));
+        CHECK(probe.status == ProbeStatus::ok);
     }
 }
 
@@ -350,6 +371,11 @@ TEST_CASE("TLS versions", "[submission]") {
         REQUIRE(probe.tls);
         CHECK(probe.tls->version == TlsVersion::tls1_3);
         CHECK(probe.tls->legacy_versions_accepted == std::vector<TlsVersion>{TlsVersion::tls1_0, TlsVersion::tls1_1});
+        REQUIRE(probe.tls->versions.size() == 3);
+        CHECK(probe.tls->versions[0].outcome == VersionOutcome::accepted);
+        CHECK(probe.tls->versions[1].outcome == VersionOutcome::accepted);
+        CHECK(probe.tls->versions[2].version == TlsVersion::tls1_3);
+        CHECK(probe.tls->versions[2].outcome == VersionOutcome::accepted);
         // The main session, the legacy one (1.0-1.1: the server picks 1.1) and the TLS 1.0-only one.
         // The fake counts a handshake on its own thread: give it a moment (bounded) to catch up.
         for (int i = 0; i < 200 && fake.handshakes() < 3; ++i) {
@@ -368,6 +394,13 @@ TEST_CASE("TLS versions", "[submission]") {
         CHECK(probe.tls->version == TlsVersion::tls1_2);
         CHECK_FALSE(probe.tls->tls13_supported);
         CHECK(probe.tls->legacy_versions_accepted.empty());
+        REQUIRE(probe.tls->versions.size() == 4);
+        CHECK(probe.tls->versions[0].version == TlsVersion::tls1_0);
+        CHECK(probe.tls->versions[0].outcome == VersionOutcome::refused);
+        CHECK(probe.tls->versions[1].outcome == VersionOutcome::refused);
+        CHECK(probe.tls->versions[2].outcome == VersionOutcome::accepted);
+        CHECK(probe.tls->versions[3].version == TlsVersion::tls1_3);
+        CHECK(probe.tls->versions[3].outcome == VersionOutcome::refused);
     }
 }
 
@@ -422,4 +455,180 @@ TEST_CASE("no more than two connections at once to one address, across endpoints
     }
     CHECK(fake.connections() == 12);
     CHECK(fake.peak_connections() <= 2);
+}
+
+namespace {
+
+// Exim-like: one connection at a time from a client address, across both ports; both ports accept
+// TLS 1.0 to 1.3.
+struct PerClientLimitedServer {
+    explicit PerClientLimitedServer(std::shared_ptr<test::ClientLimit> limit)
+        : implicit(legacy_friendly(SmtpMode::implicit_tls, limit)),
+          starttls(legacy_friendly(SmtpMode::starttls, limit)) {}
+
+    static FakeSmtpConfig legacy_friendly(SmtpMode mode, std::shared_ptr<test::ClientLimit> limit) {
+        auto setup = config(mode);
+        setup.tls_min_version = TLS1_VERSION;
+        setup.tls_seclevel0 = true;
+        setup.client_limit = std::move(limit);
+        return setup;
+    }
+
+    FakeSmtp implicit;
+    FakeSmtp starttls;
+};
+
+}  // namespace
+
+TEST_CASE("a server that takes one connection per client address: every version it accepts is found",
+          "[submission][politeness]") {
+    auto limit = std::make_shared<test::ClientLimit>(1);
+    PerClientLimitedServer server(limit);
+    const auto probes = run({endpoint(server.implicit.port(), Security::implicit_tls),
+                             endpoint(server.starttls.port(), Security::starttls)},
+                            options());
+    REQUIRE(probes.size() == 2);
+    for (const auto& probe : probes) {
+        INFO(probe.error.value_or(""));
+        CHECK(probe.status == ProbeStatus::ok);  // never inconclusive because of our own connections
+        REQUIRE(probe.tls);
+        CHECK(probe.tls->legacy_versions_accepted == std::vector<TlsVersion>{TlsVersion::tls1_0, TlsVersion::tls1_1});
+        for (const auto& test : probe.tls->versions) {
+            CHECK(test.outcome == VersionOutcome::accepted);
+        }
+    }
+    CHECK(limit->turned_away() > 0);  // it did push back, and the probe adapted
+    CHECK(limit->peak() == 1);
+}
+
+TEST_CASE("a server that turns every connection away leaves the versions untested, not refused",
+          "[submission][politeness]") {
+    FakeSmtp fake(config(SmtpMode::starttls, SmtpBehaviour::busy));
+    const auto probe = run_one(fake, Security::starttls);
+    CHECK(probe.status == ProbeStatus::inconclusive);
+    CHECK_FALSE(probe.tls);
+}
+
+namespace {
+
+asio::awaitable<void> occupy(std::shared_ptr<ConnectionLimiter> limiter, std::uint16_t port,
+                             std::chrono::milliseconds held_for) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    auto first = co_await limiter->acquire("127.0.0.1", port, deadline);
+    auto second = co_await limiter->acquire("127.0.0.1", port, deadline);
+    asio::steady_timer timer(co_await asio::this_coro::executor, held_for);
+    co_await timer.async_wait(asio::use_awaitable);
+}
+
+}  // namespace
+
+TEST_CASE("waiting for the run's own connection slots is not the server's fault: not probed",
+          "[submission][politeness]") {
+    FakeSmtp fake(config(SmtpMode::implicit_tls));
+    auto probe_options = options(std::chrono::milliseconds(200));
+    asio::io_context io;
+    std::vector<AddressProbe> probes;
+    asio::co_spawn(io, occupy(probe_options.limiter, fake.port(), std::chrono::milliseconds(600)),
+                   [](std::exception_ptr error) {
+                       if (error) {
+                           std::rethrow_exception(error);
+                       }
+                   });
+    asio::co_spawn(io, probe_endpoint(endpoint(fake.port(), Security::implicit_tls), probe_options),
+                   [&](std::exception_ptr error, std::vector<AddressProbe> value) {
+                       if (error) {
+                           std::rethrow_exception(error);
+                       }
+                       probes = std::move(value);
+                   });
+    io.run();
+    REQUIRE(probes.size() == 1);
+    CHECK(probes[0].status == ProbeStatus::not_probed);
+    REQUIRE(probes[0].error);
+    CHECK(probes[0].error->find("at most two at once") != std::string::npos);
+    CHECK(fake.connections() == 0);
+}
+
+namespace {
+
+asio::awaitable<std::vector<AddressProbe>> probe_twice(std::shared_ptr<SubmissionProber> prober, Endpoint first,
+                                                       Endpoint second) {
+    CheckTime time{std::chrono::steady_clock::now() + std::chrono::seconds(10), std::chrono::system_clock::now()};
+    std::vector<asio::awaitable<std::vector<AddressProbe>>> both;
+    both.push_back(prober->probe(first, time));
+    both.push_back(prober->probe(second, time));
+    auto results = co_await relaymetry::io::gather(std::move(both));
+    // A third domain naming the same server after both are done: the kept result.
+    auto later = co_await prober->probe(first, time);
+    std::vector<AddressProbe> flat;
+    for (auto* list : {&results[0], &results[1], &later}) {
+        flat.insert(flat.end(), list->begin(), list->end());
+    }
+    co_return flat;
+}
+
+std::vector<AddressProbe> run_shared(ProberSettings settings, Endpoint first, Endpoint second) {
+    asio::io_context io;
+    std::vector<AddressProbe> probes;
+    asio::co_spawn(io, probe_twice(make_submission_prober(std::move(settings)), std::move(first), std::move(second)),
+                   [&](std::exception_ptr error, std::vector<AddressProbe> value) {
+                       if (error) {
+                           std::rethrow_exception(error);
+                       }
+                       probes = std::move(value);
+                   });
+    io.run();
+    return probes;
+}
+
+ProberSettings prober_settings(bool share) {
+    ProberSettings settings;
+    settings.tls = &environment().contexts;
+    settings.share = share;
+    return settings;
+}
+
+}  // namespace
+
+TEST_CASE("domains naming one server share one probe of it per run", "[submission][shared]") {
+    FakeSmtp fake(config(SmtpMode::implicit_tls));
+    const auto target = endpoint(fake.port(), Security::implicit_tls);
+    const auto probes = run_shared(prober_settings(true), target, target);
+    REQUIRE(probes.size() == 3);
+    CHECK_FALSE(probes[0].shared);
+    CHECK(probes[1].shared);
+    CHECK(probes[2].shared);
+    for (const auto& probe : probes) {
+        CHECK(probe.status == ProbeStatus::ok);
+        REQUIRE(probe.tls);
+        CHECK(probe.tls->certificate->name_match);
+    }
+    CHECK(fake.connections() == 2);  // one main session and one TLS 1.0-1.1 test, for three domains
+
+    SECTION("--no-share: every domain probes on its own") {
+        FakeSmtp alone(config(SmtpMode::implicit_tls));
+        const auto own = endpoint(alone.port(), Security::implicit_tls);
+        const auto unshared = run_shared(prober_settings(false), own, own);
+        REQUIRE(unshared.size() == 3);
+        for (const auto& probe : unshared) {
+            CHECK_FALSE(probe.shared);
+            CHECK(probe.status == ProbeStatus::ok);
+        }
+        CHECK(alone.connections() == 6);
+    }
+}
+
+TEST_CASE("another name on the same server is its own probe; its TLS versions are shared", "[submission][shared]") {
+    FakeSmtp fake(config(SmtpMode::implicit_tls));
+    const auto target = endpoint(fake.port(), Security::implicit_tls);
+    auto other = target;
+    other.host = "smtp.customer.test";  // SNI differs: the certificate (and its name check) may differ
+    other.resolution.host = other.host;
+    const auto probes = run_shared(prober_settings(true), target, other);
+    REQUIRE(probes.size() == 3);
+    CHECK_FALSE(probes[1].shared);
+    REQUIRE(probes[1].tls);
+    CHECK_FALSE(probes[1].tls->certificate->name_match);  // the fake's certificate names k_host only
+    CHECK(probes[0].tls->certificate->name_match);
+    CHECK(fake.connections() == 3);  // two main sessions, one shared version test
 }

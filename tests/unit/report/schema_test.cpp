@@ -104,11 +104,17 @@ void validate(const json& schema, const json& value, const json& root, const std
             }
         }
         const auto properties = schema.value("properties", json::object());
+        const auto additional = schema.value("additionalProperties", json(true));
         for (const auto& [key, item] : value.items()) {
+            if (schema.contains("propertyNames")) {
+                validate(schema["propertyNames"], json(key), root, path + "." + key + " (name)", errors);
+            }
             if (properties.contains(key)) {
                 validate(properties[key], item, root, path + "." + key, errors);
-            } else if (schema.value("additionalProperties", true) == false) {
+            } else if (additional == false) {
                 errors.push_back(path + ": unexpected key " + key);
+            } else if (additional.is_object()) {
+                validate(additional, item, root, path + "." + key, errors);
             }
         }
     }
@@ -135,6 +141,10 @@ DomainFacts busy_domain() {
     auto& tls = *facts.submission->endpoints[1].addresses[0].tls;
     tls.weak_cipher = CipherWeakness::triple_des;
     tls.legacy_versions_accepted = {TlsVersion::tls1_0};
+    tls.versions = {{TlsVersion::tls1_0, VersionOutcome::accepted, ""},
+                    {TlsVersion::tls1_1, VersionOutcome::not_tested, "the server turned the test away"},
+                    {TlsVersion::tls1_3, VersionOutcome::refused, "a client offering TLS 1.2-1.3 got TLS 1.2"}};
+    facts.submission->endpoints[1].addresses[0].shared = true;
     tls.certificate->chain_valid = false;
     tls.certificate->verify_error = VerifyFailure{VerifyError::expired, 10, "certificate has expired", 0, {}, {}};
     tls.certificate->trust_error = VerifyFailure{VerifyError::self_signed, 18, "self-signed certificate", 0, {}, {}};
@@ -178,6 +188,14 @@ TEST_CASE("the check schema is strict") {
     CHECK_FALSE(violations(schema, doc.dump()).empty());
     doc["findings"][0]["id"] = "cert.expired";
     doc["submission"]["endpoints"][0]["addresses"][0]["status"] = "fine";
+    CHECK_FALSE(violations(schema, doc.dump()).empty());
+    doc["submission"]["endpoints"][0]["addresses"][0]["status"] = "not-probed";
+    CHECK(violations(schema, doc.dump()).empty());
+    auto& versions = doc["submission"]["endpoints"][0]["addresses"][0]["tls"]["versions"];
+    versions["TLSv1"] = "maybe";
+    CHECK_FALSE(violations(schema, doc.dump()).empty());
+    versions.erase("TLSv1");
+    versions["SSLv3"] = "refused";
     CHECK_FALSE(violations(schema, doc.dump()).empty());
 }
 
