@@ -123,6 +123,7 @@ void check_mta_sts_not_published(const DomainFacts& facts, const RuleOptions& op
 void check_mta_sts_txt_invalid(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_mta_sts_txt_multiple(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_mta_sts_policy_unreachable(const DomainFacts& facts, const RuleOptions& options, Findings& out);
+void check_mta_sts_policy_not_fetched(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_mta_sts_policy_http_error(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_mta_sts_policy_redirect(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_mta_sts_policy_tls_invalid(const DomainFacts& facts, const RuleOptions& options, Findings& out);

@@ -97,6 +97,24 @@ void check_mta_sts_policy_unreachable(const DomainFacts& facts, const RuleOption
          "Make " + host + " resolve and serve the policy over HTTPS on port 443.");
 }
 
+void check_mta_sts_policy_not_fetched(const DomainFacts& facts, const RuleOptions&, Findings& out) {
+    const MtaStsPolicyFacts* policy = announced_policy(facts);
+    // A linted policy (no TXT facts) was read from a file, never fetched.
+    if (policy == nullptr || policy->status != PolicyFetchStatus::not_fetched || !facts.mta_sts->txt) {
+        return;
+    }
+    // Not fetched because the policy host's lookups failed: dns.lookup-failed says so.
+    const auto& failures = facts.mta_sts->lookup_failures;
+    const std::string host = policy_host(facts);
+    if (std::any_of(failures.begin(), failures.end(), [&](const LookupFailure& f) { return f.name == host; })) {
+        return;
+    }
+    emit(out, "mta-sts.policy-not-fetched", Target::host(host),
+         "The MTA-STS policy at " + url_of(facts, *policy) + " was not fetched" + error_suffix(*policy) +
+             ": the policy was not judged (this says nothing about " + host + ").",
+         "Give the check more time (--timeout) or check fewer domains at once (--parallel).");
+}
+
 void check_mta_sts_policy_http_error(const DomainFacts& facts, const RuleOptions&, Findings& out) {
     const MtaStsPolicyFacts* policy = announced_policy(facts);
     if (policy == nullptr || policy->status != PolicyFetchStatus::http_error) {

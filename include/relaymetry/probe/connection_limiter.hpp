@@ -38,7 +38,7 @@ struct ConnectionLimits {
 
 // SMTP probes: the defaults above. Policy fetches (HTTPS, one connection per domain, each with its own
 // Host and SNI): many at once to one policy-host address, no rate limit.
-inline constexpr std::size_t k_policy_connections_per_address = 32;
+inline constexpr std::size_t k_policy_connections_per_address = 128;
 
 // Which of the limits kept a connection from starting before its deadline.
 enum class Busy { service, address, rate };

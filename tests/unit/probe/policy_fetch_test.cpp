@@ -8,6 +8,9 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "relaymetry/probe/policy_fetch.hpp"
 #include "support/fake_https.hpp"
@@ -344,4 +347,39 @@ TEST_CASE("a host without addresses is unreachable without a connection") {
     CHECK(out->error->find("mta-sts.example.test has no address") == 0);
     CHECK(out->url == "https://mta-sts.example.test/.well-known/mta-sts.txt");
     CHECK(out->resolution.v4_status == LookupStatus::nxdomain);
+}
+
+namespace {
+
+asio::awaitable<void> occupy(std::shared_ptr<ConnectionLimiter> limiter, std::uint16_t port) {
+    auto slot = co_await limiter->acquire("127.0.0.1", port, std::chrono::steady_clock::now() + 5s);
+    asio::steady_timer timer(co_await asio::this_coro::executor, 500ms);
+    co_await timer.async_wait(asio::use_awaitable);
+}
+
+}  // namespace
+
+TEST_CASE("the run's limit per policy-host address: waiting past the deadline is not-fetched, not the host's fault") {
+    Fixture fixture;
+    FakeHttps server(fixture.serving(ok(k_policy)));
+    FetchOptions options;
+    options.tls = &fixture.contexts;
+    options.connect_to.push_back(ConnectToRule{"", 443, "127.0.0.1", server.port()});
+    options.deadline = std::chrono::steady_clock::now() + 100ms;
+    options.limiter = make_connection_limiter({1, 0, 1});
+    asio::io_context io;
+    std::optional<MtaStsPolicyFacts> out;
+    asio::co_spawn(io, occupy(options.limiter, server.port()), [](std::exception_ptr error) {
+        if (error) {
+            std::rethrow_exception(error);
+        }
+    });
+    asio::co_spawn(io, fetch_policy(k_host, loopback(), options),
+                   [&out](std::exception_ptr error, MtaStsPolicyFacts facts) { store(&out, error, std::move(facts)); });
+    io.run();
+    REQUIRE(out.has_value());
+    CHECK(out->status == PolicyFetchStatus::not_fetched);
+    REQUIRE(out->error);
+    CHECK(out->error->find("were busy") != std::string::npos);
+    CHECK(server.requests().empty());
 }

@@ -93,6 +93,7 @@ TEST_CASE("the catalogue holds every rule of the contract with its severity") {
         {"mta-sts.txt-invalid", Severity::error},
         {"mta-sts.txt-multiple", Severity::error},
         {"mta-sts.policy-unreachable", Severity::error},
+        {"mta-sts.policy-not-fetched", Severity::notice},
         {"mta-sts.policy-http-error", Severity::error},
         {"mta-sts.policy-redirect", Severity::error},
         {"mta-sts.policy-tls-invalid", Severity::error},

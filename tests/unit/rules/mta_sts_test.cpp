@@ -139,6 +139,18 @@ TEST_CASE("policy fetch failures, when a TXT announces the policy") {
         facts.mta_sts->lookup_failures.push_back(fixture::failure("mta-sts.example.com", RecordType::a));
         CHECK(ids(evaluate(facts)) == std::vector<std::string>{"dns.lookup-failed"});
     }
+    SECTION("not fetched because the run's limits were busy: a notice, never a verdict") {
+        policy.status = PolicyFetchStatus::not_fetched;
+        policy.http_status.reset();
+        policy.tls.reset();
+        policy.error = "127.0.0.1:443: not fetched before the check's deadline";
+        const auto findings = evaluate(facts);
+        REQUIRE(ids(findings) == std::vector<std::string>{"mta-sts.policy-not-fetched"});
+        CHECK(findings[0].severity == Severity::notice);
+        CHECK(findings[0].message.find("not fetched before the check's deadline") != std::string::npos);
+        facts.mta_sts->lookup_failures.push_back(fixture::failure("mta-sts.example.com", RecordType::a));
+        CHECK(ids(evaluate(facts)) == std::vector<std::string>{"dns.lookup-failed"});
+    }
     SECTION("http error") {
         policy.status = PolicyFetchStatus::http_error;
         policy.http_status = 404;
