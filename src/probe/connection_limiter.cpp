@@ -107,7 +107,8 @@ std::size_t ConnectionLimiter::address_cap(const std::string& address) const {
 
 bool ConnectionLimiter::may_start(const std::string& address, Address& entry, const Service& service) const {
     const bool token = m_limits.rate_per_second <= 0 || entry.tokens >= 1.0;
-    return service.active < m_limits.per_service && entry.active < address_cap(address) && token;
+    return service.active < m_limits.per_service && entry.active < address_cap(address) && token &&
+           Clock::now() >= entry.quiet_until;
 }
 
 ConnectionLimiter::Start ConnectionLimiter::start(Address& entry, Service& service) {
@@ -167,7 +168,7 @@ Busy ConnectionLimiter::busy_reason(const std::string& address, std::uint16_t po
     if (entry.services[port].active >= m_limits.per_service) {
         return Busy::service;
     }
-    if (entry.active >= address_cap(address)) {
+    if (entry.active >= address_cap(address) || Clock::now() < entry.quiet_until) {
         return Busy::address;
     }
     return m_limits.rate_per_second > 0 && entry.tokens < 1.0 ? Busy::rate : Busy::service;
@@ -204,9 +205,11 @@ void ConnectionLimiter::grant_waiting(const std::string& address) {
     cancel_refill_if_unwanted(entry);
 }
 
-// When waiters wait for a token, wake the queue when the next one is due.
+// When waiters wait for a token or for the quiet gap after a close, wake the queue when it is due.
 void ConnectionLimiter::schedule_refill(const std::string& address, Address& entry) {
-    if (m_limits.rate_per_second <= 0 || entry.refill || entry.tokens >= 1.0 || !m_executor) {
+    const bool need_token = m_limits.rate_per_second > 0 && entry.tokens < 1.0;
+    const bool quiet = Clock::now() < entry.quiet_until;
+    if (entry.refill || !m_executor || (!need_token && !quiet)) {
         return;
     }
     const bool anyone_waiting = std::any_of(entry.services.begin(), entry.services.end(),
@@ -214,9 +217,12 @@ void ConnectionLimiter::schedule_refill(const std::string& address, Address& ent
     if (!anyone_waiting) {
         return;
     }
-    const auto due = std::chrono::duration<double>((1.0 - entry.tokens) / m_limits.rate_per_second);
-    entry.refill = std::make_shared<boost::asio::steady_timer>(
-        m_executor, entry.refilled + std::chrono::duration_cast<Clock::duration>(due));
+    auto when = entry.quiet_until;
+    if (need_token) {
+        const auto due = std::chrono::duration<double>((1.0 - entry.tokens) / m_limits.rate_per_second);
+        when = std::max(when, entry.refilled + std::chrono::duration_cast<Clock::duration>(due));
+    }
+    entry.refill = std::make_shared<boost::asio::steady_timer>(m_executor, when);
     boost::asio::co_spawn(m_executor, refill_later(shared_from_this(), address, entry.refill),
                           [](std::exception_ptr error) {
                               if (error) {
@@ -283,6 +289,11 @@ void ConnectionLimiter::release(const std::string& address, std::uint16_t port) 
     assert(entry.active > 0 && service.active > 0);
     --entry.active;
     --service.active;
+    if (is_one_at_a_time(address)) {
+        // The server may count the closed connection a little longer (Exim, until it has reaped the
+        // child that served it): the next one waits a moment.
+        entry.quiet_until = Clock::now() + k_one_at_a_time_gap;
+    }
     grant_waiting(address);
     forget_if_idle(address);
 }
@@ -290,7 +301,8 @@ void ConnectionLimiter::release(const std::string& address, std::uint16_t port) 
 // An address with nothing open, nothing waiting and a full bucket has no state worth keeping.
 void ConnectionLimiter::forget_if_idle(const std::string& address) {
     const auto found = m_addresses.find(address);
-    if (found == m_addresses.end() || found->second.active > 0 || found->second.refill) {
+    if (found == m_addresses.end() || found->second.active > 0 || found->second.refill ||
+        Clock::now() < found->second.quiet_until) {
         return;
     }
     auto& entry = found->second;

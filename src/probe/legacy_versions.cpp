@@ -55,6 +55,10 @@ asio::awaitable<Attempt> attempt_once(const Target& target, const ProbeOptions& 
                 attempt.reason = describe(failure.code(), step);
             } else if (net.kind == NetErrorKind::timeout) {
                 attempt.reason = "the check's deadline came during the handshake";
+            } else if (looks_like_plaintext(failure.code())) {
+                // A TLS server refuses a version with an alert; plaintext is its SMTP side talking.
+                attempt.answer = Answer::turned_away;
+                attempt.reason = "the server answered in plaintext where the TLS handshake was due (a 421?)";
             } else if (attempt.overlapped && may_be_turned_away(failure.code())) {
                 attempt.answer = Answer::turned_away;
                 attempt.reason = describe(failure.code(), step);
@@ -69,11 +73,10 @@ asio::awaitable<Attempt> attempt_once(const Target& target, const ProbeOptions& 
     co_return attempt;
 }
 
-// attempt_once(), and once more alone if the server turned it away while the run had another
-// connection open to it.
+// attempt_once(), and once more, alone, if the server turned it away.
 asio::awaitable<Attempt> attempt(const Target& target, const ProbeOptions& options, int pin_version) {
     auto first = co_await attempt_once(target, options, pin_version);
-    if (first.answer != Answer::turned_away || !first.overlapped) {
+    if (first.answer != Answer::turned_away) {
         co_return first;
     }
     options.limiter->one_at_a_time(target.address);

@@ -13,8 +13,8 @@
 namespace relaymetry::probe {
 
 // TLS 1.0 and TLS 1.1, ascending, each accepted, refused or not tested (with the reason). A connection
-// turned away while the run had another one open to the address is retried once, alone, and the
-// address gets one connection at a time from then on (ConnectionLimiter::one_at_a_time).
+// turned away is retried once, alone, and the address gets one connection at a time from then on
+// (ConnectionLimiter::one_at_a_time).
 boost::asio::awaitable<std::vector<VersionTest>> test_legacy_versions(session::Target target, ProbeOptions options);
 
 }  // namespace relaymetry::probe

@@ -74,7 +74,7 @@ enum class MainOutcome { stopped, handshake_failed, tls_established };
 struct MainResult {
     MainOutcome outcome = MainOutcome::stopped;
     boost::system::error_code handshake_error;  // when outcome is handshake_failed
-    bool turned_away = false;                   // by a server that may count our other connection
+    bool turned_away = false;                   // 421, too busy, plaintext on 465: worth one more try
 };
 
 // After a completed handshake: banner and EHLO (465) or EHLO again (587).
@@ -122,16 +122,19 @@ asio::awaitable<MainResult> main_session(const Target& target, const ProbeOption
         } catch (const ProbeFailure& failure) {
             probe.status = failure.status();
             probe.error = failure.what();
-            result.turned_away = failure.status() == ProbeStatus::inconclusive && slot.overlapped();
+            result.turned_away = failure.status() == ProbeStatus::inconclusive;
         } catch (const boost::system::system_error& failure) {
             probe.status = classify(failure.code(), step);
             probe.error = describe(failure.code(), step);
             if (io::classify(failure.code()).kind == NetErrorKind::timeout && step != Step::connect) {
                 probe.error = silence_text(step, target.security, Clock::now() - armed_at);
             }
+            // On 465 a server that turns us away says so before TLS: plaintext (Exim's 421), or a close
+            // that only counts as push-back when another of our connections was open.
             const bool implicit_handshake = step == Step::handshake && target.security == Security::implicit_tls;
-            result.turned_away = slot.overlapped() && (probe.status == ProbeStatus::inconclusive ||
-                                                       (implicit_handshake && may_be_turned_away(failure.code())));
+            result.turned_away = probe.status == ProbeStatus::inconclusive ||
+                                 (implicit_handshake && (looks_like_plaintext(failure.code()) ||
+                                                         (slot.overlapped() && may_be_turned_away(failure.code()))));
             if (step == Step::handshake && probe.status == ProbeStatus::tls_failed &&
                 io::classify(failure.code()).kind != NetErrorKind::timeout) {
                 result.outcome = MainOutcome::handshake_failed;
@@ -149,8 +152,8 @@ asio::awaitable<MainResult> main_session(const Target& target, const ProbeOption
     co_return result;
 }
 
-// The main session, and once more alone when the server turned it away while the run had another
-// connection open to it (servers that count a client's connections across ports).
+// The main session, and once more, alone, when the server turned it away (servers that count a
+// client's connections per address, across ports, or a moment after they closed).
 asio::awaitable<MainResult> main_session_politely(const Target& target, const ProbeOptions& options,
                                                   AddressProbe& probe) {
     auto result = co_await main_session(target, options, probe);
@@ -168,6 +171,7 @@ asio::awaitable<MainResult> main_session_politely(const Target& target, const Pr
 struct ExtraResult {
     std::optional<TlsFacts> tls;
     std::optional<std::string> plaintext_banner;  // port 465 greeted in plaintext
+    std::optional<std::string> turned_away;       // port 465 answered "421 ..." in plaintext
 };
 
 // The diagnostic handshake on a fresh connection (for STARTTLS, a fresh session up to STARTTLS).
@@ -203,9 +207,11 @@ asio::awaitable<ExtraResult> plaintext_check(Target target, ProbeOptions options
         Arm{&stream, options.deadline, nullptr, k_plaintext_check_timeout}();
         SmtpChannel<beast::tcp_stream> channel(stream);
         const auto reply = co_await channel.read_reply();
-        if (reply.code == 220) {
+        if (reply.code == 220 && !says_too_busy(reply)) {
             result.plaintext_banner = reply.text();
             co_await channel.try_send("QUIT");
+        } else if (reply.code == 421 || says_too_busy(reply)) {
+            result.turned_away = std::to_string(reply.code) + " " + reply.text();
         }
     } catch (const ProbeFailure&) {
         // Not SMTP: the port is not speaking plaintext SMTP.
@@ -233,6 +239,12 @@ asio::awaitable<void> diagnose(const Target& target, const ProbeOptions& options
         tasks.push_back(plaintext_check(target, options));
     }
     auto results = co_await io::gather(std::move(tasks));
+    if (results.size() > 1 && results[1].turned_away) {
+        probe.status = ProbeStatus::inconclusive;
+        probe.error = "the server turned the probe away with " + *results[1].turned_away +
+                      " (in plaintext, where the TLS handshake was due)";
+        co_return;
+    }
     if (results.size() > 1 && results[1].plaintext_banner) {
         probe.smtp.plaintext_on_implicit_port = true;
         probe.smtp.banner = *results[1].plaintext_banner;

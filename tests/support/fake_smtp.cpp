@@ -274,7 +274,10 @@ asio::awaitable<void> serve_admitted(Server* impl, tcp::socket socket) {
 bool ClientLimit::enter(const std::string& client) {
     std::lock_guard lock(m_mutex);
     auto& open = m_open[client];
-    if (open >= m_per_client) {
+    auto& closed = m_closed[client];
+    const auto now = std::chrono::steady_clock::now();
+    std::erase_if(closed, [&](auto at) { return now - at >= m_linger; });
+    if (open + closed.size() >= m_per_client) {
         ++m_turned_away;
         return false;
     }
@@ -286,6 +289,9 @@ void ClientLimit::leave(const std::string& client) {
     std::lock_guard lock(m_mutex);
     if (auto found = m_open.find(client); found != m_open.end() && found->second > 0) {
         --found->second;
+        if (m_linger.count() > 0) {
+            m_closed[client].push_back(std::chrono::steady_clock::now());
+        }
     }
 }
 

@@ -37,7 +37,10 @@ enum class SmtpBehaviour {
 // from this IP address" and is closed, on the implicit-TLS port too (before any TLS).
 class ClientLimit {
 public:
-    explicit ClientLimit(std::size_t per_client) : m_per_client(per_client) {}
+    // `linger`: a closed connection still counts this long (Exim counts it until it has reaped the
+    // process that served it).
+    explicit ClientLimit(std::size_t per_client, std::chrono::milliseconds linger = {})
+        : m_per_client(per_client), m_linger(linger) {}
     bool enter(const std::string& client);  // false: over the limit, turned away (counted)
     void leave(const std::string& client);
     std::size_t turned_away() const;
@@ -46,7 +49,9 @@ public:
 private:
     mutable std::mutex m_mutex;
     std::size_t m_per_client;
+    std::chrono::milliseconds m_linger;
     std::map<std::string, std::size_t> m_open;
+    std::map<std::string, std::vector<std::chrono::steady_clock::time_point>> m_closed;  // within linger
     std::size_t m_turned_away = 0;
     std::size_t m_peak = 0;
 };

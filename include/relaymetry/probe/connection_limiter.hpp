@@ -5,7 +5,7 @@
 //   domain they serve: two lets the legacy-version handshake run beside the main session.
 // - Servers that count connections per client address across ports (Exim's smtp_accept_max_per_host)
 //   turn a second one away; once a probe saw that, the address gets one connection at a time, all
-//   ports, for the rest of the run (one_at_a_time()).
+//   ports, with a short pause after each close, for the rest of the run (one_at_a_time()).
 // - New connections to one address start at most `rate_per_second` per second after a burst of
 //   `burst` (a token bucket), so a bulk run never looks like an attack.
 // Waiting here is the run's own doing, never the server's: a connection that could not start before its
@@ -39,6 +39,10 @@ struct ConnectionLimits {
 // SMTP probes: the defaults above. Policy fetches (HTTPS, one connection per domain, each with its own
 // Host and SNI): many at once to one policy-host address, no rate limit.
 inline constexpr std::size_t k_policy_connections_per_address = 128;
+
+// One connection at a time to an address also means a pause after each close: a server may count the
+// closed connection a little longer (Exim counts it until it has reaped the process that served it).
+inline constexpr std::chrono::milliseconds k_one_at_a_time_gap{250};
 
 // Which of the limits kept a connection from starting before its deadline.
 enum class Busy { service, address, rate };
@@ -106,7 +110,8 @@ private:
         std::uint64_t acquisitions = 0;
         double tokens = 0;
         Clock::time_point refilled;
-        std::shared_ptr<boost::asio::steady_timer> refill;  // set while waiters wait for a token
+        Clock::time_point quiet_until{};                    // one at a time: no new connection before
+        std::shared_ptr<boost::asio::steady_timer> refill;  // set while waiters wait for a token or quiet
         std::map<std::uint16_t, Service> services;
     };
     struct Start {

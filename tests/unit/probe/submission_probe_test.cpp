@@ -11,6 +11,7 @@
 #include <openssl/ssl.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -499,6 +500,43 @@ TEST_CASE("a server that takes one connection per client address: every version 
     }
     CHECK(limit->turned_away() > 0);  // it did push back, and the probe adapted
     CHECK(limit->peak() == 1);
+}
+
+TEST_CASE("a server that still counts a connection a moment after it closed (Exim): no false verdict",
+          "[submission][politeness]") {
+    auto limit = std::make_shared<test::ClientLimit>(1, std::chrono::milliseconds(100));
+    PerClientLimitedServer server(limit);
+    const auto probes = run({endpoint(server.implicit.port(), Security::implicit_tls),
+                             endpoint(server.starttls.port(), Security::starttls)},
+                            options(std::chrono::seconds(15)));
+    REQUIRE(probes.size() == 2);
+    for (const auto& probe : probes) {
+        INFO(probe.error.value_or(""));
+        CHECK(probe.status == ProbeStatus::ok);
+        REQUIRE(probe.tls);
+        CHECK(probe.tls->legacy_versions_accepted == std::vector<TlsVersion>{TlsVersion::tls1_0, TlsVersion::tls1_1});
+    }
+    CHECK(limit->turned_away() > 0);
+}
+
+TEST_CASE("465 turned away in plaintext by a server busy with another client: inconclusive, never tls-failed",
+          "[submission][politeness]") {
+    auto limit = std::make_shared<test::ClientLimit>(1);
+    auto setup = config(SmtpMode::implicit_tls);
+    setup.client_limit = limit;
+    FakeSmtp fake(setup);
+    // Another client behind the same address (a NAT) holds the server's one place for 127.0.0.1.
+    asio::io_context other;
+    asio::ip::tcp::socket holder(other);
+    holder.connect({asio::ip::make_address("127.0.0.1"), fake.port()});
+    for (int i = 0; i < 200 && fake.connections() < 1; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    const auto probe = run_one(fake, Security::implicit_tls);
+    CHECK(probe.status == ProbeStatus::inconclusive);
+    REQUIRE(probe.error);
+    CHECK(probe.error->find("in plaintext, where the TLS handshake was due") != std::string::npos);
+    CHECK_FALSE(probe.smtp.plaintext_on_implicit_port);
 }
 
 TEST_CASE("a server that turns every connection away leaves the versions untested, not refused",
