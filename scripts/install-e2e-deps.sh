@@ -3,6 +3,11 @@
 # standard tools the suite uses to cross-check relaymetry (dig, openssl s_client, curl).
 # Run as root on Debian 12 ("bookworm"). Safe to run again.
 #
+# Exim is not installed: Debian's exim4 conflicts with Postfix, so the e2e world fetches its .deb with
+# `apt-get download` and runs it extracted (tests/e2e/world.py, EximTree). Only the libraries it needs
+# beyond the other peers' are installed here, and libnss-wrapper, which lets it run as a user of the
+# world's own (no system user is added).
+#
 # The suite starts private instances (`postfix -c DIR`, `knotd -c CONF`, `nginx -p DIR`) on 127.0.0.N
 # addresses; the packages' own system services are stopped and disabled so nothing listens on the
 # standard ports and no system daemon competes with the suite.
@@ -12,7 +17,8 @@ export DEBIAN_FRONTEND=noninteractive
 # Postfix asks how to configure itself; "No configuration" leaves /etc/postfix/main.cf absent.
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 
-packages=(postfix knot nginx-light dnsutils curl openssl python3 python3-jsonschema ca-certificates)
+packages=(postfix knot nginx-light dnsutils curl openssl python3 python3-jsonschema ca-certificates
+  libidn12 libgnutls-dane0 libnss-wrapper)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,5 +1,5 @@
 """The one declarative description of the end-to-end world: every scenario domain, its DNS records, the
-servers behind it (real Postfix, nginx, a few Python listeners), the certificates they present, and what a
+servers behind it (real Postfix, nginx, Exim, a few Python listeners), the certificates they present, and what a
 tool conforming to /work/shared/CONTRACT.md must report for it.
 
 Every scenario starts from `clean()`: a domain with nothing to criticise (SRV for 465 and 587 pointing at a
@@ -62,6 +62,25 @@ CERTS = {
 }
 
 MODERN = {"smtpd_tls_protocols": ">=TLSv1.2", "smtpd_tls_mandatory_protocols": ">=TLSv1.2"}
+# TLS 1.0-1.3, with the suites TLS 1.0/1.1 need (OpenSSL 3 drops them above security level 0).
+LEGACY = {"smtpd_tls_protocols": ">=TLSv1", "smtpd_tls_mandatory_protocols": ">=TLSv1",
+          "tls_medium_cipherlist": "DEFAULT:@SECLEVEL=0", "tls_high_cipherlist": "DEFAULT:@SECLEVEL=0"}
+
+# Exim's main options for the same (Debian builds Exim with GnuTLS: a GnuTLS priority string).
+EXIM_LEGACY = {"tls_require_ciphers": "NORMAL:+VERS-TLS1.0:+VERS-TLS1.1"}
+
+
+def legacy_both_ports():
+    """The facts of a server that negotiates TLS 1.3 and accepts TLS 1.0 and 1.1 on 465 and on 587, each
+    version tested to the end (none `not-tested`)."""
+    facts = {}
+    for i in (0, 1):
+        a = f"submission.endpoints.{i}.addresses.0"
+        facts.update({f"{a}.status": "ok", f"{a}.error": None, f"{a}.tls.version": "TLSv1.3",
+                      f"{a}.tls.legacy_versions_accepted": ["TLSv1", "TLSv1.1"],
+                      f"{a}.tls.versions": {"TLSv1": "accepted", "TLSv1.1": "accepted", "TLSv1.3": "accepted"},
+                      f"{a}.tls.version_reasons": {}})
+    return facts
 
 
 def policy(d, mode="enforce", mx=None, max_age=604800, eol="\r\n", extra=()):
@@ -90,8 +109,10 @@ def clean(name, why):
             ("mta-sts", "A", "{sts}"),
             ("_smtp._tls", "TXT", '"v=TLSRPTv1; rua=mailto:tlsrpt@{d}"'),
         ],
-        # What listens on the mail address, per port: {"kind": "postfix", "cert": ..., "params": {...}} or
-        # {"kind": "silent" | "busy-421" | "closed"}.
+        # What listens on the mail address, per port: {"kind": "postfix", "cert": ..., "params": {...}} (params:
+        # -o overrides of that smtpd service), {"kind": "exim", "cert": ..., "params": {...}} (main options of
+        # one Exim daemon serving every port of the address, the same on each) or
+        # {"kind": "silent" | "busy-421" | "hostile-smtp" | "ssh" | "closed"}.
         "smtp": {
             465: {"kind": "postfix", "cert": "good", "params": dict(MODERN)},
             587: {"kind": "postfix", "cert": "good", "params": dict(MODERN)},
@@ -111,6 +132,9 @@ def clean(name, why):
             },
             # extra --fail-on values to run, beyond the default (error); "text" = also the text report
             "fail_on": [],
+            # the server limits connections per client: its own log must show that it turned at least one
+            # of relaymetry's connections away during the run (else the scenario proves nothing)
+            "turned_away": False,
         },
     }
 
@@ -290,11 +314,29 @@ def build():
     add(s, ["tls.no-tls13"], {"submission.endpoints.0.addresses.0.tls.version": "TLSv1.2"})
 
     s = clean("legacy-accepted", "negotiates TLS 1.3 but still accepts TLS 1.0 and 1.1 offered alone")
-    _both(s, smtpd_tls_protocols=">=TLSv1", smtpd_tls_mandatory_protocols=">=TLSv1",
-          tls_medium_cipherlist="DEFAULT:@SECLEVEL=0", tls_high_cipherlist="DEFAULT:@SECLEVEL=0")
+    _both(s, **LEGACY)
     add(s, ["tls.legacy-accepted"], {"submission.endpoints.0.addresses.0.tls.version": "TLSv1.3",
                                       "submission.endpoints.0.addresses.0.tls.legacy_versions_accepted":
                                           ["TLSv1", "TLSv1.1"]})
+
+    # ---- servers that limit connections per client (docs/cli.md "Politeness") ----------------------
+    s = clean("conn-limit-postfix", "as legacy-accepted, but each smtpd service allows one connection per "
+              "client (anvil, smtpd_client_connection_count_limit=1; loopback, in $mynetworks, not exempted): "
+              "the second of the main session and the TLS 1.0/1.1 test gets 421 'too many connections', on "
+              "587 as its greeting, on 465 after the TLS handshake; relaymetry must retry alone and still "
+              "report tls.legacy-accepted, never submission.inconclusive")
+    _both(s, **LEGACY, smtpd_client_connection_count_limit="1", smtpd_client_event_limit_exceptions="")
+    add(s, ["tls.legacy-accepted"], legacy_both_ports())
+    s["expect"]["turned_away"] = True
+
+    s = clean("conn-limit-exim", "as conn-limit-postfix with Exim 4.96 (GnuTLS, TLS 1.0-1.3) serving 465 and 587 "
+              "from one daemon with smtp_accept_max_per_host=1, which counts the client's connections across "
+              "both ports and answers the extra ones with 421 before any TLS, also on 465: relaymetry must retry "
+              "alone and still report tls.legacy-accepted, never submission.inconclusive")
+    exim = {"kind": "exim", "cert": "good", "params": dict(EXIM_LEGACY, smtp_accept_max_per_host="1")}
+    s["smtp"] = {465: copy.deepcopy(exim), 587: copy.deepcopy(exim)}
+    add(s, ["tls.legacy-accepted"], legacy_both_ports())
+    s["expect"]["turned_away"] = True
 
     s = clean("weak-cipher", "TLS 1.2 with only AES256-GCM-SHA384 (RSA key exchange: no forward secrecy)")
     _both(s, smtpd_tls_protocols=">=TLSv1.2,<=TLSv1.2", smtpd_tls_mandatory_protocols=">=TLSv1.2,<=TLSv1.2",

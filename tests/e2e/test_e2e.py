@@ -5,13 +5,15 @@
 
 Environment: RELAYMETRY (required), E2E_OUT=DIR (write every run's output there), E2E_KEEP=1 (keep the
 world's temporary directory: configs, logs, certificates), RELAYMETRY_SCHEMA=FILE (validate against it;
-default: the check schema under docs/schema/, when there is one).
+default: the check schema under docs/schema/, when there is one), E2E_CACHE=DIR (where the Exim .debs are
+kept, extracted; default /var/cache/relaymetry-e2e).
 
 For every scenario it runs
     relaymetry check DOMAIN --json --dns 127.0.0.1:PORT --ca-file ROOT.pem --timeout 10
 and asserts the exit code (also for the scenario's extra --fail-on values), the JSON facts the scenario lists,
 the EXACT set of finding IDs, their severities, and, for every TLS endpoint relaymetry reached, that its
-version, cipher and certificate facts agree with what `openssl s_client` sees on the same endpoint.
+version, cipher and certificate facts agree with what `openssl s_client` sees on the same endpoint. For a
+server that limits connections per client, its own log must show that it turned relaymetry away.
 
 Exits 77 (CTest SKIP_RETURN_CODE) with one line on stdout when not root or a server is missing.
 """
@@ -154,6 +156,8 @@ class Scenarios(unittest.TestCase):
     maxDiff = None
 
     def check_scenario(self, n, s):
+        if s["name"] in WORLD.unavailable:
+            self.skipTest(WORLD.unavailable[s["name"]])
         runs = RESULTS[s["name"]]
         run = runs[None]
         exp = s["expect"]
@@ -211,7 +215,25 @@ class Scenarios(unittest.TestCase):
             self.assertEqual(r.rc, want, f"exit code with --fail-on {fail_on or 'error (default)'}{r.explain()}")
             self.assertEqual(len(r.lines), 1, f"stdout must be one JSON line{r.explain()}")
 
+        if exp["turned_away"]:
+            self.check_turned_away(n, s, run)
         self.compare_with_s_client(s, doc, run)
+
+    def check_turned_away(self, n, s, run):
+        """The server's own log shows it turned relaymetry away at least once during the run (read before the
+        s_client comparison, which connects too): otherwise its limit did not apply and the scenario proves
+        nothing about push-back."""
+        deadline = time.monotonic() + 5
+        while True:
+            counts = WORLD.turned_away(n, s)
+            if sum(counts.values()) or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        per_port = ", ".join(f"{port}: {count}" for port, count in sorted(counts.items()))
+        print(f"e2e: {s['name']}: the server logged {sum(counts.values())} connection(s) turned away "
+              f"({per_port})", file=sys.stderr)
+        self.assertGreater(sum(counts.values()), 0, f"the server logged no connection turned away ({per_port}): "
+                                                    f"its per-client limit did not apply{run.explain()}")
 
     def compare_with_s_client(self, s, doc, run):
         """Every TLS session relaymetry reports (also the diagnostic one after a modern client failed), for the
@@ -259,6 +281,8 @@ class Scenarios(unittest.TestCase):
         if not legacy:
             self.assertEqual(cert.get("chain_valid"), seen["verify_ok"],
                              f"{where}: chain_valid vs s_client's verify result{run.explain()}")
+
+
 
 
 def expected_targets(rule, n, s, doc):
@@ -320,6 +344,8 @@ def find_schema():
 def run_all(selected):
     jobs = []
     for n, s in selected:
+        if s["name"] in WORLD.unavailable:
+            continue
         for fail_on in [None] + s["expect"]["fail_on"]:
             jobs.append((s["name"], s["domain"], fail_on))
     with concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
@@ -366,6 +392,8 @@ def main():
     try:
         WORLD.up()
         print(f"e2e: world up in {time.monotonic() - started:.1f}s (DNS port {WORLD.dns_port})", file=sys.stderr)
+        for name, why in sorted(WORLD.unavailable.items()):
+            print(f"e2e: {name} will be skipped: {why}", file=sys.stderr)
         run_all(selected)
         print(f"e2e: {sum(len(r) for r in RESULTS.values())} relaymetry runs done at "
               f"{time.monotonic() - started:.1f}s", file=sys.stderr)

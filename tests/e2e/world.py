@@ -1,17 +1,20 @@
 #!/usr/bin/python3
-"""The end-to-end world: real Knot DNS, Postfix and nginx, plus a few Python listeners, built in a fresh
+"""The end-to-end world: real Knot DNS, Postfix, nginx and Exim, plus a few Python listeners, built in a fresh
 temporary directory from the one declarative description in scenarios.py.
 
     /usr/bin/python3 tests/e2e/world.py --up     # bring it up, print how to reach it, wait for Ctrl-C
     /usr/bin/python3 tests/e2e/world.py --list   # every scenario: expected findings and why
 
 Everything listens on loopback only (127.0.0.0/8, ::1 stays empty on purpose). Every process the world starts
-is stopped by World.down() through its own pid (pid files of Postfix and nginx, Popen handles of knotd); the
+is stopped by World.down() through its own pid (pid files of Postfix, nginx and Exim, Popen handles of knotd); the
 system's own services are never touched. Runs as root (Postfix and nginx need it to bind 465/587/443).
 """
 
 import datetime
+import fcntl
+import glob
 import os
+import re
 import shutil
 import signal
 import socket
@@ -69,6 +72,34 @@ def _wait_listening(addr, port, timeout=15.0):
                 return
         time.sleep(0.05)
     raise RuntimeError(f"nothing listens on {addr}:{port} after {timeout}s")
+
+
+def _proc_net_key(addr, port):
+    """addr:port as the kernel writes local_address in /proc/net/tcp (IPv4) or tcp6: each 32-bit word of the
+    address in host (little-endian) byte order, in hex."""
+    family = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    raw = socket.inet_pton(family, addr)
+    words = "".join(raw[i:i + 4][::-1].hex().upper() for i in range(0, len(raw), 4))
+    return f"{words}:{port:04X}"
+
+
+def _wait_bound(services, timeout=15.0):
+    """Like _wait_listening for every (addr, port), without connecting: a server that limits connections
+    per client (anvil, Exim's smtp_accept_max_per_host) would still count that connection when the suite's
+    first run arrives, and its log would show connections the suite never made."""
+    pending = {_proc_net_key(addr, port): (addr, port) for addr, port in services}
+    deadline = time.monotonic() + timeout
+    while pending and time.monotonic() < deadline:
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            with open(table) as f:
+                for fields in (line.split() for line in f):
+                    if len(fields) > 3 and fields[3] == "0A":  # LISTEN
+                        pending.pop(fields[1], None)
+        if pending:
+            time.sleep(0.05)
+    if pending:
+        addr, port = next(iter(pending.values()))
+        raise RuntimeError(f"nothing listens on {addr}:{port} after {timeout}s")
 
 
 def _stamp(days):
@@ -490,8 +521,7 @@ class Postfix:
         shutil.chown(self.data, "postfix", "postfix")
         self._postfix("start")
         self.started = True
-        for addr, port in self.services:
-            _wait_listening(addr, port)
+        _wait_bound(self.services)
 
     def pid(self):
         try:
@@ -516,11 +546,183 @@ def _wait_gone(pid, timeout=10.0):
             os.kill(pid, 0)
         except ProcessLookupError:
             return
+        if _zombie(pid):
+            return  # exited; a daemon's parent is init, which may take a while to reap it
         time.sleep(0.05)
     try:
         os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+
+
+# ---- Exim ---------------------------------------------------------------------------------------------
+
+EXIM_PACKAGE = "exim4-daemon-light"
+EXIM_CACHE = os.path.join(os.environ.get("E2E_CACHE", "/var/cache/relaymetry-e2e"), "exim")
+
+EXIM_CONF = """\
+primary_hostname = e2e-exim.relaymetry.test
+spool_directory = {dir}/spool
+log_file_path = {dir}/log/%slog
+pid_file_path = {dir}/exim.pid
+local_interfaces = {addr}
+daemon_smtp_ports = {ports}
+tls_on_connect_ports = {implicit}
+tls_advertise_hosts = *
+tls_certificate = {dir}/chain.pem
+tls_privatekey = {dir}/key.pem
+# No reverse lookups of the client and no ident query: the world answers at once, from loopback only.
+host_lookup =
+rfc1413_hosts =
+# Stopping, the daemon re-execs /usr/sbin/exim4 to remove its pid file, which fails here (not installed):
+# one line in the paniclog, nothing else.
+keep_environment =
+log_selector = +incoming_interface +incoming_port +smtp_connection +millisec +pid
+acl_smtp_rcpt = refuse
+{params}
+begin acl
+refuse:
+  deny message = the e2e world accepts no mail
+"""
+
+
+class EximUnavailable(Exception):
+    """Exim could not be fetched or does not run here: its scenarios are skipped, saying why."""
+
+
+class EximTree:
+    """Exim 4 from Debian's own .deb (exim4-daemon-light, the GnuTLS build), extracted, never installed:
+    Debian's exim4 packages conflict with Postfix (both are the system's MTA). Its libraries come from
+    scripts/install-e2e-deps.sh, and so does libnss-wrapper: the binary looks up its compiled-in user
+    Debian-exim before it reads any configuration, and nss_wrapper (LD_PRELOAD) answers that lookup from a
+    passwd file of the world's (Debian-exim = nobody), so no user is added to the system.
+
+    Fetched once with `apt-get download` and kept, extracted, in E2E_CACHE/exim (default
+    /var/cache/relaymetry-e2e/exim). A failed download or a missing library raises EximUnavailable."""
+
+    def __init__(self, cache=EXIM_CACHE):
+        self.cache = cache
+        self.tree = os.path.join(cache, "tree")
+        self.exim = os.path.join(self.tree, "usr", "sbin", "exim4")
+        self.nss_wrapper = None
+
+    def ensure(self):
+        os.makedirs(self.cache, exist_ok=True)
+        with open(os.path.join(self.cache, "lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # a second world (the benchmark's) may fetch at the same time
+            stamp = os.path.join(self.cache, "tree.ok")
+            if not (os.path.exists(stamp) and os.access(self.exim, os.X_OK)):
+                self._fetch(stamp)
+        wrapper = glob.glob("/usr/lib/*/libnss_wrapper.so")
+        ldd = subprocess.run(["ldd", self.exim], capture_output=True, text=True)
+        missing = sorted(set(re.findall(r"^\s*(\S+) => not found", ldd.stdout, re.M)))
+        if not wrapper:
+            missing.append("libnss_wrapper.so")
+        if missing:
+            raise EximUnavailable(f"{', '.join(missing)} not installed (run scripts/install-e2e-deps.sh)")
+        self.nss_wrapper = wrapper[0]
+        return self
+
+    def _fetch(self, stamp):
+        work = tempfile.mkdtemp(prefix="fetch-", dir=self.cache)
+        try:
+            try:
+                res = subprocess.run(["apt-get", "download", "-q", "-o", "APT::Sandbox::User=root", EXIM_PACKAGE],
+                                     cwd=work, capture_output=True, text=True, timeout=180)
+            except (OSError, subprocess.TimeoutExpired) as e:
+                raise EximUnavailable(f"apt-get download {EXIM_PACKAGE}: {e}") from e
+            debs = glob.glob(os.path.join(work, "*.deb"))
+            if res.returncode != 0 or len(debs) != 1:
+                last = (res.stderr.strip() or res.stdout.strip() or "no output").splitlines()[-1]
+                raise EximUnavailable(f"apt-get download {EXIM_PACKAGE} failed ({res.returncode}): {last}")
+            tree = os.path.join(work, "tree")
+            _run(["dpkg-deb", "-x", debs[0], tree])
+            if os.path.exists(stamp):
+                os.unlink(stamp)
+            shutil.rmtree(self.tree, ignore_errors=True)
+            os.rename(tree, self.tree)
+            _write(stamp, "".join(os.path.basename(d) + "\n" for d in debs))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    def env(self, passwd, group):
+        return dict(os.environ, LD_PRELOAD=self.nss_wrapper, NSS_WRAPPER_PASSWD=passwd, NSS_WRAPPER_GROUP=group)
+
+
+class Exim:
+    """One Exim daemon per scenario address, serving all of that address's ports: smtp_accept_max_per_host
+    counts a client's connections to the daemon, whatever the port. Each has its own directory (config,
+    spool, log/mainlog, pid file) and runs as nobody under the name Debian-exim (EximTree)."""
+
+    def __init__(self, base, tree=None):
+        self.dir = os.path.join(base, "exim")
+        self.tree = tree or EximTree()
+        self.instances = []  # (addr, dir, ports)
+        self.started = []
+
+    def build(self, services):
+        """services: {addr: [(port, key, chain, params)]}, the same key, chain and params on every port."""
+        if not services:
+            return
+        self.tree.ensure()
+        os.makedirs(self.dir)
+        passwd = os.path.join(self.dir, "passwd")
+        group = os.path.join(self.dir, "group")
+        with open("/etc/passwd") as f:
+            users = [line for line in f if not line.startswith("Debian-exim:")]
+        with open("/etc/group") as f:
+            groups = [line for line in f if not line.startswith("Debian-exim:")]
+        _write(passwd, "".join(users) + "Debian-exim:x:65534:65534::/nonexistent:/usr/sbin/nologin\n")
+        _write(group, "".join(groups) + "Debian-exim:x:65534:\n")
+        self.env = self.tree.env(passwd, group)
+        for addr, ports in services.items():
+            _, key, chain, params = ports[0]
+            assert all(p[1:] == ports[0][1:] for p in ports), f"{addr}: one Exim daemon, one TLS setup"
+            d = os.path.join(self.dir, addr)
+            for sub in ("spool", "log"):
+                os.makedirs(os.path.join(d, sub))
+            shutil.copy(key, os.path.join(d, "key.pem"))
+            shutil.copy(chain, os.path.join(d, "chain.pem"))
+            os.chmod(os.path.join(d, "key.pem"), 0o400)
+            for path in ("spool", "log", "key.pem", "chain.pem"):
+                os.chown(os.path.join(d, path), 65534, 65534)
+            numbers = [p[0] for p in ports]
+            conf = EXIM_CONF.format(dir=d, addr=addr, ports=" : ".join(map(str, numbers)),
+                                    implicit=" : ".join(str(p) for p in numbers if p == 465),
+                                    params="".join(f"{k} = {v}\n" for k, v in params.items()))
+            _write(os.path.join(d, "exim.conf"), conf)  # root's and not group-writable, or Exim refuses it
+            self.instances.append((addr, d, numbers))
+
+    def start(self):
+        for addr, d, ports in self.instances:
+            _run([self.tree.exim, "-C", os.path.join(d, "exim.conf"), "-bd"], env=self.env)
+            self.started.append(d)
+            _wait_bound([(addr, port) for port in ports])
+
+    def mainlog(self, addr):
+        return os.path.join(self.dir, addr, "log", "mainlog")
+
+    def stop(self):
+        for d in self.started:
+            try:
+                with open(os.path.join(d, "exim.pid")) as f:
+                    pid = int(f.read().strip())
+            except (OSError, ValueError):
+                continue
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                continue
+            _wait_gone(pid)
+        self.started = []
+
+
+def _zombie(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
 
 
 # ---- nginx --------------------------------------------------------------------------------------------
@@ -617,7 +819,8 @@ assert 0 <= NET <= 255, "E2E_NET must be 0..255"
 def stop_servers(w, label):
     """Stops nginx, Postfix, Knot and the listeners of a world (this one or the benchmark's bulk world),
     each by its own pid; one failing to stop does not keep the others running."""
-    for stop in (w.nginx.stop, w.postfix.stop, w.knot.stop):
+    exim = getattr(w, "exim", None)  # the benchmarks' worlds have none
+    for stop in (w.nginx.stop, w.postfix.stop, w.knot.stop) + ((exim.stop,) if exim else ()):
         try:
             stop()
         except Exception as e:  # keep stopping the rest
@@ -643,8 +846,11 @@ class World:
         self.knot = Knot(self.base)
         self.postfix = Postfix(self.base)
         self.nginx = Nginx(self.base)
+        self.exim = Exim(self.base)
         self.listeners = []
         self.dns_port = None
+        self.unavailable = {}  # scenario name -> why its servers could not be set up (reported as skipped)
+        self._log_marks = {}  # server log -> its size when the world was up
 
     @property
     def root_ca(self):
@@ -662,6 +868,7 @@ class World:
         self.pki.build()
         zones = {}
         services = []
+        exim = {}
         sites = []
         sasl = Listener("sasl", "127.0.0.1", 0)
         self.listeners.append(sasl)
@@ -674,6 +881,9 @@ class World:
                 if srv["kind"] == "postfix":
                     key, chain = self.pki.leaves[srv["cert"]]
                     services.append((a["mail"], port, key, chain, srv["params"], srv.get("sasl", False)))
+                elif srv["kind"] == "exim":
+                    key, chain = self.pki.leaves[srv["cert"]]
+                    exim.setdefault(a["mail"], []).append((port, key, chain, srv["params"]))
                 elif srv["kind"] in ("silent", "busy-421", "hostile-smtp", "ssh"):
                     self.listeners.append(Listener(srv["kind"], a["mail"], port))
                 else:
@@ -691,6 +901,38 @@ class World:
         self.postfix.start()
         self.nginx.build(sites)
         self.nginx.start()
+        try:
+            self.exim.build(exim)
+        except EximUnavailable as e:
+            for _, s in self.scenarios:
+                if any(srv["kind"] == "exim" for srv in s["smtp"].values()):
+                    self.unavailable[s["name"]] = f"Exim unavailable: {e}"
+        else:
+            self.exim.start()
+        for path in self._server_logs():
+            self._log_marks[path] = os.path.getsize(path) if os.path.exists(path) else 0
+
+    def _server_logs(self):
+        return [os.path.join(self.postfix.dir, "maillog")] + [self.exim.mainlog(a) for a, _, _ in self.exim.instances]
+
+    def turned_away(self, n, s):
+        """{port: how many connections the scenario's own server logged turning away (too many connections
+        from the client) since the world came up}. Postfix logs through postlogd, a moment later."""
+        mail = addresses(n)["mail"]
+        patterns = {}
+        for port, srv in s["smtp"].items():
+            if srv["kind"] == "postfix":
+                patterns[port] = (os.path.join(self.postfix.dir, "maillog"), re.compile(
+                    rf"e2e/{re.escape(mail)}:{port}/smtpd\[\d+\]: warning: Connection concurrency limit exceeded"))
+            elif srv["kind"] == "exim":
+                patterns[port] = (self.exim.mainlog(mail), re.compile(
+                    rf"Connection from \S+ I=\[{re.escape(mail)}\]:{port} refused: too many connections"))
+        counts = {}
+        for port, (path, pattern) in patterns.items():
+            with open(path, encoding="utf-8", errors="replace") as f:
+                f.seek(self._log_marks.get(path, 0))
+                counts[port] = sum(1 for line in f if pattern.search(line))
+        return counts
 
     def down(self):
         stop_servers(self, "world")
