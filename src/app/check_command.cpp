@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "relaymetry/io/gather.hpp"
@@ -152,9 +153,31 @@ asio::awaitable<void> check_one(Run* run, std::size_t index) {
     run->flush();
 }
 
+// Connections waiting at one address beyond which no new domain starts: every waiting connection
+// spends its domain's --timeout, so a run far ahead of what its politeness limits let through would
+// turn into not-probed results instead of finishing later.
+constexpr std::size_t k_max_backlog = 16;
+constexpr auto k_backlog_poll = std::chrono::milliseconds(20);
+
+asio::awaitable<void> wait_for_backlog(Run* run) {
+    const auto& prober = run->settings->prober;
+    if (!prober || prober->backlog() <= k_max_backlog) {
+        co_return;
+    }
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    while (prober->backlog() > k_max_backlog) {
+        timer.expires_after(k_backlog_poll);
+        co_await timer.async_wait(asio::use_awaitable);
+    }
+}
+
 // One of --parallel workers: takes the next domain until none is left.
 asio::awaitable<void> worker(Run* run) {
     while (run->next_to_start < run->outcomes.size()) {
+        co_await wait_for_backlog(run);
+        if (run->next_to_start >= run->outcomes.size()) {
+            break;
+        }
         co_await check_one(run, run->next_to_start++);
     }
 }

@@ -147,6 +147,7 @@ boost::asio::awaitable<tl::expected<ConnectionLimiter::Slot, Busy>> ConnectionLi
     waiter->order = m_order;
     waiter->timer.expires_at(deadline);
     service.waiters.push_back(waiter);
+    count_waiting(entry, +1);
     grant_waiting(address);  // another port's waiter may hold the head while this port has room
     if (!waiter->granted) {
         boost::system::error_code ignored;
@@ -157,6 +158,7 @@ boost::asio::awaitable<tl::expected<ConnectionLimiter::Slot, Busy>> ConnectionLi
     }
     auto& waiters = m_addresses[address].services[port].waiters;
     waiters.erase(std::remove(waiters.begin(), waiters.end(), waiter), waiters.end());
+    count_waiting(m_addresses[address], -1);
     const auto reason = busy_reason(address, port);
     grant_waiting(address);  // this waiter may have been the one holding the queue's head
     cancel_refill_if_unwanted(m_addresses[address]);
@@ -195,6 +197,7 @@ void ConnectionLimiter::grant_waiting(const std::string& address) {
         }
         auto waiter = next->waiters.front();
         next->waiters.pop_front();
+        count_waiting(entry, -1);
         const auto started = start(entry, *next);
         waiter->granted = true;
         waiter->started_as = started.started_as;
@@ -252,6 +255,20 @@ boost::asio::awaitable<void> ConnectionLimiter::refill_later(std::shared_ptr<Con
     }
     found->second.refill.reset();
     self->grant_waiting(address);
+}
+
+void ConnectionLimiter::count_waiting(Address& entry, int change) {
+    if (entry.waiting > 0 && --m_queue_lengths[entry.waiting] == 0) {
+        m_queue_lengths.erase(entry.waiting);
+    }
+    entry.waiting = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(entry.waiting) + change);
+    if (entry.waiting > 0) {
+        ++m_queue_lengths[entry.waiting];
+    }
+}
+
+std::size_t ConnectionLimiter::longest_queue() const {
+    return m_queue_lengths.empty() ? 0 : m_queue_lengths.rbegin()->first;
 }
 
 void ConnectionLimiter::one_at_a_time(const std::string& address) {

@@ -8,8 +8,6 @@
 
 namespace relaymetry::probe {
 
-namespace {
-
 std::string_view step_name(Step step) {
     switch (step) {
         case Step::connect: return "while connecting";
@@ -21,8 +19,6 @@ std::string_view step_name(Step step) {
     }
     return "in the dialogue";
 }
-
-}  // namespace
 
 ProbeStatus classify(const boost::system::error_code& error, Step step) {
     const auto net = io::classify(error);

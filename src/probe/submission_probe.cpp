@@ -33,6 +33,14 @@ using namespace session;
 constexpr auto k_plaintext_check_timeout = std::chrono::seconds(3);
 // A probe result is reused for the rest of the run (runs last minutes, not hours).
 constexpr auto k_shared_probe_lifetime = std::chrono::hours(1);
+// A connection that waited this long for the run's own limits, and then met the check's deadline,
+// was cut short by the run, not by the server.
+constexpr auto k_queue_is_ours = std::chrono::milliseconds(500);
+
+std::string seconds_text(Clock::duration duration) {
+    const auto tenths = std::chrono::duration_cast<std::chrono::milliseconds>(duration).count() / 100;
+    return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + " s";
+}
 
 // What the probes of one run share (ProberSettings::share): one probe per service identity, one
 // set of TLS version tests per service.
@@ -98,7 +106,9 @@ asio::awaitable<MainResult> main_session(const Target& target, const ProbeOption
     auto step = Step::connect;
     MainResult result;
     try {
+        const auto asked = Clock::now();
         auto slot = co_await take_slot(target, options);
+        const auto queued = Clock::now() - asked;
         auto armed_at = Clock::now();
         try {
             auto stream = co_await open_for_tls(target, options, probe.smtp, probe.timings_ms, step);
@@ -126,8 +136,16 @@ asio::awaitable<MainResult> main_session(const Target& target, const ProbeOption
         } catch (const boost::system::system_error& failure) {
             probe.status = classify(failure.code(), step);
             probe.error = describe(failure.code(), step);
-            if (io::classify(failure.code()).kind == NetErrorKind::timeout && step != Step::connect) {
+            const bool timed_out = io::classify(failure.code()).kind == NetErrorKind::timeout;
+            if (timed_out && step != Step::connect) {
                 probe.error = silence_text(step, target.security, Clock::now() - armed_at);
+            }
+            if (timed_out && queued >= k_queue_is_ours && Clock::now() >= options.deadline) {
+                // The check's time ran out in a session the run's own limits had started late: that
+                // says nothing about the server (docs/cli.md "Politeness").
+                probe.status = ProbeStatus::not_probed;
+                probe.error = "not probed to the end: the run's connection limits delayed this connection by " +
+                              seconds_text(queued) + ", and the check's deadline came " + std::string(step_name(step));
             }
             // On 465 a server that turns us away says so before TLS: plaintext (Exim's 421), or a close
             // that only counts as push-back when another of our connections was open.
@@ -135,8 +153,7 @@ asio::awaitable<MainResult> main_session(const Target& target, const ProbeOption
             result.turned_away = probe.status == ProbeStatus::inconclusive ||
                                  (implicit_handshake && (looks_like_plaintext(failure.code()) ||
                                                          (slot.overlapped() && may_be_turned_away(failure.code()))));
-            if (step == Step::handshake && probe.status == ProbeStatus::tls_failed &&
-                io::classify(failure.code()).kind != NetErrorKind::timeout) {
+            if (step == Step::handshake && probe.status == ProbeStatus::tls_failed && !timed_out) {
                 result.outcome = MainOutcome::handshake_failed;
                 result.handshake_error = failure.code();
                 probe.error = "TLS handshake failed: " + error_text(failure.code());
@@ -380,6 +397,8 @@ public:
             co_await probe_all(std::move(endpoint), std::move(options), m_settings.share ? &m_shared : nullptr);
         co_return probes;
     }
+
+    std::size_t backlog() const override { return m_settings.limiter->longest_queue(); }
 
 private:
     ProberSettings m_settings;

@@ -57,7 +57,7 @@ public:
 std::shared_ptr<ResolverFactory> make_cares_resolver_factory(ResolverConfig config);
 
 // At most this many answers are kept for reuse by a shared resolver factory.
-inline constexpr std::size_t k_max_shared_lookups = 65536;
+inline constexpr std::size_t k_max_shared_lookups = 16384;
 // However long a TTL, an answer is reused for at most this long within one run.
 inline constexpr std::chrono::seconds k_max_shared_lookup_lifetime{3600};
 

@@ -91,6 +91,9 @@ public:
 
     std::size_t active(const std::string& address, std::uint16_t port) const;
     std::size_t waiting(const std::string& address) const;
+    // The most connections waiting at any one address: how far the run is ahead of what its limits let
+    // through (the check command starts no new domain while it is long).
+    std::size_t longest_queue() const;
 
 private:
     struct Waiter {
@@ -107,6 +110,7 @@ private:
     };
     struct Address {
         std::size_t active = 0;
+        std::size_t waiting = 0;  // across its services
         std::uint64_t acquisitions = 0;
         double tokens = 0;
         Clock::time_point refilled;
@@ -132,10 +136,12 @@ private:
     Busy busy_reason(const std::string& address, std::uint16_t port);
     void release(const std::string& address, std::uint16_t port);
     void forget_if_idle(const std::string& address);
+    void count_waiting(Address& entry, int change);
 
     ConnectionLimits m_limits;
     std::map<std::string, Address> m_addresses;
-    std::set<std::string> m_one_at_a_time;  // kept for the whole run, however idle the address
+    std::set<std::string> m_one_at_a_time;               // kept for the whole run, however idle the address
+    std::map<std::size_t, std::size_t> m_queue_lengths;  // queue length -> addresses with it (none: 0)
     std::uint64_t m_order = 0;
     boost::asio::any_io_executor m_executor;  // the run's, for the refill timers
 };

@@ -22,6 +22,9 @@ namespace relaymetry::probe {
 // handshake is a TLS failure).
 enum class Step { connect, banner, ehlo, starttls, handshake, after_tls };
 
+// Where a step is, as the end of a sentence: "while connecting", "during the TLS handshake".
+std::string_view step_name(Step step);
+
 // The one mapping from a network error at a step to the address status.
 ProbeStatus classify(const boost::system::error_code& error, Step step);
 

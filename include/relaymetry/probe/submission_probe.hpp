@@ -38,6 +38,8 @@ class SubmissionProber {
 public:
     virtual ~SubmissionProber() = default;
     virtual boost::asio::awaitable<std::vector<AddressProbe>> probe(Endpoint endpoint, CheckTime time) = 0;
+    // Connections waiting for the run's limits at the busiest address (0 when there are no limits).
+    virtual std::size_t backlog() const { return 0; }
 };
 
 // What every probe of one run shares.
@@ -53,7 +55,7 @@ struct ProberSettings {
 };
 
 // At most this many probe results are kept for reuse (the least recently used go first).
-inline constexpr std::size_t k_max_shared_probes = 4096;
+inline constexpr std::size_t k_max_shared_probes = 1024;
 
 // probe_endpoint() with `settings`, through the run's probe cache.
 std::shared_ptr<SubmissionProber> make_submission_prober(ProberSettings settings);

@@ -166,3 +166,32 @@ TEST_CASE("a token that comes due lets the next waiter start", "[limiter]") {
     tasks.push_back(hold(limiter, "192.0.2.1", 465, later, std::chrono::milliseconds(0), &log, "two"));
     CHECK(admitted(run(std::move(tasks))) == std::vector<bool>{true, true});
 }
+
+namespace {
+
+asio::awaitable<Held> sample_queue(std::shared_ptr<ConnectionLimiter> limiter, std::size_t* seen) {
+    asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::milliseconds(10));
+    co_await timer.async_wait(asio::use_awaitable);
+    *seen = limiter->longest_queue();
+    co_return Held{true, false, std::nullopt};
+}
+
+}  // namespace
+
+TEST_CASE("the longest queue at any one address is known, and empties", "[limiter]") {
+    auto limiter = make_connection_limiter(per_service(1));
+    const auto later = Clock::now() + std::chrono::seconds(10);
+    const std::chrono::milliseconds held(50);
+    Log log;
+    std::size_t seen = 0;
+    std::vector<asio::awaitable<Held>> tasks;
+    for (const char* name : {"a1", "a2", "a3"}) {
+        tasks.push_back(hold(limiter, "192.0.2.1", 465, later, held, &log, name));
+    }
+    tasks.push_back(hold(limiter, "192.0.2.2", 465, later, held, &log, "b1"));
+    tasks.push_back(hold(limiter, "192.0.2.2", 465, later, held, &log, "b2"));
+    tasks.push_back(sample_queue(limiter, &seen));
+    run(std::move(tasks));
+    CHECK(seen == 2);  // a2 and a3 wait at 192.0.2.1; b2 alone at 192.0.2.2
+    CHECK(limiter->longest_queue() == 0);
+}

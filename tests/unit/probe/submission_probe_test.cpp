@@ -670,3 +670,30 @@ TEST_CASE("another name on the same server is its own probe; its TLS versions ar
     CHECK(probes[0].tls->certificate->name_match);
     CHECK(fake.connections() == 3);  // two main sessions, one shared version test
 }
+
+TEST_CASE("a session the run's limits started late and the deadline cut short is not-probed, not the server's fault",
+          "[submission][politeness]") {
+    FakeSmtp fake(config(SmtpMode::starttls, SmtpBehaviour::stall));  // would be protocol-error if judged
+    auto probe_options = options(std::chrono::milliseconds(900));
+    asio::io_context io;
+    std::vector<AddressProbe> probes;
+    asio::co_spawn(io, occupy(probe_options.limiter, fake.port(), std::chrono::milliseconds(700)),
+                   [](std::exception_ptr error) {
+                       if (error) {
+                           std::rethrow_exception(error);
+                       }
+                   });
+    asio::co_spawn(io, probe_endpoint(endpoint(fake.port(), Security::starttls), probe_options),
+                   [&](std::exception_ptr error, std::vector<AddressProbe> value) {
+                       if (error) {
+                           std::rethrow_exception(error);
+                       }
+                       probes = std::move(value);
+                   });
+    io.run();
+    REQUIRE(probes.size() == 1);
+    CHECK(probes[0].status == ProbeStatus::not_probed);
+    REQUIRE(probes[0].error);
+    CHECK(probes[0].error->rfind("not probed to the end: the run's connection limits delayed this connection by 0.7 s",
+                                 0) == 0);
+}
