@@ -79,6 +79,17 @@ void check_mta_sts_txt_multiple(const DomainFacts& facts, const RuleOptions&, Fi
          "Delete all but one v=STSv1 record at " + mta_sts_record(facts) + ".");
 }
 
+namespace {
+
+// Whether a lookup of the policy host failed (then dns.lookup-failed is the finding, not the fetch's).
+bool policy_host_lookup_failed(const DomainFacts& facts) {
+    const auto& failures = facts.mta_sts->lookup_failures;
+    const std::string host = policy_host(facts);
+    return std::any_of(failures.begin(), failures.end(), [&](const LookupFailure& f) { return f.name == host; });
+}
+
+}  // namespace
+
 void check_mta_sts_policy_unreachable(const DomainFacts& facts, const RuleOptions&, Findings& out) {
     const MtaStsPolicyFacts* policy = announced_policy(facts);
     if (policy == nullptr ||
@@ -86,9 +97,8 @@ void check_mta_sts_policy_unreachable(const DomainFacts& facts, const RuleOption
         return;
     }
     // A failed lookup of the policy host is dns.lookup-failed: it says nothing about the host.
-    const auto& failures = facts.mta_sts->lookup_failures;
     const std::string host = policy_host(facts);
-    if (std::any_of(failures.begin(), failures.end(), [&](const LookupFailure& f) { return f.name == host; })) {
+    if (policy_host_lookup_failed(facts)) {
         return;
     }
     emit(out, "mta-sts.policy-unreachable", Target::host(host),
@@ -104,9 +114,8 @@ void check_mta_sts_policy_not_fetched(const DomainFacts& facts, const RuleOption
         return;
     }
     // Not fetched because the policy host's lookups failed: dns.lookup-failed says so.
-    const auto& failures = facts.mta_sts->lookup_failures;
     const std::string host = policy_host(facts);
-    if (std::any_of(failures.begin(), failures.end(), [&](const LookupFailure& f) { return f.name == host; })) {
+    if (policy_host_lookup_failed(facts)) {
         return;
     }
     emit(out, "mta-sts.policy-not-fetched", Target::host(host),

@@ -558,21 +558,18 @@ asio::awaitable<void> occupy(std::shared_ptr<ConnectionLimiter> limiter, std::ui
     co_await timer.async_wait(asio::use_awaitable);
 }
 
-}  // namespace
-
-TEST_CASE("waiting for the run's own connection slots is not the server's fault: not probed",
-          "[submission][politeness]") {
-    FakeSmtp fake(config(SmtpMode::implicit_tls));
-    auto probe_options = options(std::chrono::milliseconds(200));
+// Probes `fake` with `budget` while both of the run's slots for its port are held for `held_for`.
+std::vector<AddressProbe> probe_while_occupied(const FakeSmtp& fake, Security security,
+                                               std::chrono::milliseconds budget, std::chrono::milliseconds held_for) {
+    auto probe_options = options(budget);
     asio::io_context io;
     std::vector<AddressProbe> probes;
-    asio::co_spawn(io, occupy(probe_options.limiter, fake.port(), std::chrono::milliseconds(600)),
-                   [](std::exception_ptr error) {
-                       if (error) {
-                           std::rethrow_exception(error);
-                       }
-                   });
-    asio::co_spawn(io, probe_endpoint(endpoint(fake.port(), Security::implicit_tls), probe_options),
+    asio::co_spawn(io, occupy(probe_options.limiter, fake.port(), held_for), [](std::exception_ptr error) {
+        if (error) {
+            std::rethrow_exception(error);
+        }
+    });
+    asio::co_spawn(io, probe_endpoint(endpoint(fake.port(), security), probe_options),
                    [&](std::exception_ptr error, std::vector<AddressProbe> value) {
                        if (error) {
                            std::rethrow_exception(error);
@@ -580,6 +577,16 @@ TEST_CASE("waiting for the run's own connection slots is not the server's fault:
                        probes = std::move(value);
                    });
     io.run();
+    return probes;
+}
+
+}  // namespace
+
+TEST_CASE("waiting for the run's own connection slots is not the server's fault: not probed",
+          "[submission][politeness]") {
+    FakeSmtp fake(config(SmtpMode::implicit_tls));
+    const auto probes = probe_while_occupied(fake, Security::implicit_tls, std::chrono::milliseconds(200),
+                                             std::chrono::milliseconds(600));
     REQUIRE(probes.size() == 1);
     CHECK(probes[0].status == ProbeStatus::not_probed);
     REQUIRE(probes[0].error);
@@ -674,23 +681,8 @@ TEST_CASE("another name on the same server is its own probe; its TLS versions ar
 TEST_CASE("a session the run's limits started late and the deadline cut short is not-probed, not the server's fault",
           "[submission][politeness]") {
     FakeSmtp fake(config(SmtpMode::starttls, SmtpBehaviour::stall));  // would be protocol-error if judged
-    auto probe_options = options(std::chrono::milliseconds(900));
-    asio::io_context io;
-    std::vector<AddressProbe> probes;
-    asio::co_spawn(io, occupy(probe_options.limiter, fake.port(), std::chrono::milliseconds(700)),
-                   [](std::exception_ptr error) {
-                       if (error) {
-                           std::rethrow_exception(error);
-                       }
-                   });
-    asio::co_spawn(io, probe_endpoint(endpoint(fake.port(), Security::starttls), probe_options),
-                   [&](std::exception_ptr error, std::vector<AddressProbe> value) {
-                       if (error) {
-                           std::rethrow_exception(error);
-                       }
-                       probes = std::move(value);
-                   });
-    io.run();
+    const auto probes =
+        probe_while_occupied(fake, Security::starttls, std::chrono::milliseconds(900), std::chrono::milliseconds(700));
     REQUIRE(probes.size() == 1);
     CHECK(probes[0].status == ProbeStatus::not_probed);
     REQUIRE(probes[0].error);
