@@ -17,6 +17,8 @@ packages=(
   libssl-dev libc-ares-dev libcli11-dev nlohmann-json3-dev catch2 libidn2-dev libexpected-dev
   python3 python3-jsonschema clang-format
 )
+# The parser of Prometheus' exposition format that the CLI tests check --format prometheus with.
+packages+=(python3-prometheus-client)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -39,7 +39,8 @@ namespace {
 
 struct Outcome {
     bool done = false;
-    std::string rendered;                            // with its trailing newline
+    report::Share rendered;  // the domain's share of the output
+    report::NagiosState nagios = report::NagiosState::unknown;
     bool failed = false;                             // a finding at or above --fail-on
     bool could_not_check = false;                    // the resolver did not answer (dns.resolver-unreachable)
     std::optional<std::string> internal_error;       // an exception escaped the check: nothing to print
@@ -54,6 +55,7 @@ struct Run {
           settings(std::make_shared<const CollectSettings>(run_config.settings)),
           outcomes(run_config.domains.size()),
           out(&out_stream),
+          output(report::make_run_output(run_config.output)),
           progress(err, run_config.progress, std::chrono::steady_clock::now()),
           redraw_timer(io) {}
 
@@ -65,6 +67,7 @@ struct Run {
     std::size_t done = 0;
     std::size_t failing = 0;
     std::ostream* out;
+    std::unique_ptr<report::RunOutput> output;
     ProgressLine progress;            // owns stderr during the run: every diagnostic goes through it
     asio::steady_timer redraw_timer;  // cancelled when the workers are done
     bool checking = true;
@@ -84,15 +87,14 @@ struct Run {
             const auto& domain = config->domains[next_to_print];
             if (outcome.internal_error) {
                 progress.write_line("relaymetry: " + domain + ": internal error: " + *outcome.internal_error + '\n');
-            } else {
-                *out << outcome.rendered << std::flush;
             }
+            *out << output->print(std::move(outcome.rendered)) << std::flush;
             for (const auto& error : outcome.internal_probe_errors) {
                 progress.write_line("relaymetry: " + domain + ": internal error (a bug, not the server's fault): " +
                                     report::escape_untrusted(error) + '\n');
             }
             // Printed results are dropped, so memory stays flat however many domains follow.
-            outcomes[next_to_print].rendered = std::string();
+            outcomes[next_to_print].rendered = report::Share();
             ++next_to_print;
         }
         if (hide) {
@@ -120,17 +122,11 @@ std::vector<std::string> internal_errors(const DomainFacts& facts) {
     return errors;
 }
 
-std::string render(const CheckRun& config, const DomainFacts& facts, const Findings& findings) {
-    if (config.json) {
-        return report::render_json(facts, findings) + "\n";
-    }
-    return report::render_text(facts, findings, config.text);
-}
-
 asio::awaitable<void> check_one(Run* run, std::size_t index) {
     auto& outcome = run->outcomes[index];
+    const auto& domain = run->config->domains[index];
     try {
-        auto facts = co_await collect(run->config->domains[index], run->settings);
+        auto facts = co_await collect(domain, run->settings);
         rules::settle(facts);
         auto findings = rules::evaluate(facts, run->config->rule_options);
         outcome.could_not_check = resolver_unreachable(facts.dns);
@@ -143,9 +139,15 @@ asio::awaitable<void> check_one(Run* run, std::size_t index) {
         outcome.internal_probe_errors = internal_errors(facts);
         std::erase_if(findings, [&](const Finding& finding) { return run->config->gate.ignored(finding); });
         outcome.failed = run->config->gate.fails(findings);
-        outcome.rendered = render(*run->config, facts, findings);
+        outcome.nagios = outcome.could_not_check ? report::NagiosState::unknown
+                                                 : report::nagios_state(findings, run->config->output.nagios);
+        outcome.rendered = run->output->render({domain, &facts, &findings, outcome.could_not_check, std::nullopt});
     } catch (const std::exception& error) {
         outcome.internal_error = error.what();
+    }
+    if (outcome.internal_error) {
+        outcome.nagios = report::NagiosState::unknown;
+        outcome.rendered = run->output->render({domain, nullptr, nullptr, false, outcome.internal_error});
     }
     outcome.done = true;
     ++run->done;
@@ -196,9 +198,10 @@ asio::awaitable<void> redraw_progress(Run* run) {
 
 }  // namespace
 
-ExitCode run_check(CheckRun config, std::ostream& out, std::ostream& err) {
+CheckResult run_check(CheckRun config, std::ostream& out, std::ostream& err) {
     asio::io_context io(1);
     Run run(config, io, out, err);
+    out << run.output->begin() << std::flush;
 
     std::vector<asio::awaitable<void>> workers;
     const auto count = std::min(std::max<std::size_t>(config.parallel, 1), config.domains.size());
@@ -223,6 +226,7 @@ ExitCode run_check(CheckRun config, std::ostream& out, std::ostream& err) {
         asio::co_spawn(io, redraw_progress(&run), record);
     }
     io.run();
+    out << run.output->end(config.input_errors) << std::flush;
 
     ExitCode code = ExitCode::ok;
     if (escaped) {
@@ -233,7 +237,10 @@ ExitCode run_check(CheckRun config, std::ostream& out, std::ostream& err) {
         }
         code = ExitCode::internal;
     }
+    std::vector<report::NagiosState> states;
     for (const auto& outcome : run.outcomes) {
+        states.push_back(outcome.done && outcome.internal_probe_errors.empty() ? outcome.nagios
+                                                                               : report::NagiosState::unknown);
         if (outcome.internal_error || !outcome.done || !outcome.internal_probe_errors.empty()) {
             code = worst(code, ExitCode::internal);
         } else if (outcome.could_not_check) {
@@ -242,7 +249,9 @@ ExitCode run_check(CheckRun config, std::ostream& out, std::ostream& err) {
             code = worst(code, ExitCode::findings);
         }
     }
-    return code;
+    const auto nagios =
+        escaped ? report::NagiosState::unknown : report::run_state(states, !config.input_errors.empty());
+    return {code, nagios};
 }
 
 }  // namespace relaymetry::app

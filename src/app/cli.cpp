@@ -43,13 +43,23 @@ struct ColorChoice {
 // Options shared by check and lint.
 struct OutputOptions {
     bool json = false;
+    std::string format;  // empty = text, or json with --json
     ColorChoice color;
     std::string fail_on = "error";
     std::vector<std::string> ignore;
 };
 
-void add_output_options(CLI::App& command, OutputOptions& options) {
-    command.add_flag("--json", options.json, "Machine output: one JSON object per line (JSON Lines)");
+constexpr auto k_check_formats = {"text", "json", "nagios", "prometheus", "junit"};
+constexpr auto k_lint_formats = {"text", "json", "junit"};
+
+void add_output_options(CLI::App& command, OutputOptions& options, std::initializer_list<const char*> formats) {
+    command.add_flag("--json", options.json, "Machine output: one JSON object per line (JSON Lines); = --format json");
+    std::string names;
+    for (const auto* name : formats) {
+        names += (names.empty() ? "" : ", ") + std::string(name);
+    }
+    command.add_option("--format", options.format, "Output format: " + names + " (docs/formats.md)")
+        ->check(CLI::IsMember(std::vector<std::string>(formats.begin(), formats.end())));
     command
         .add_option("--color", options.color.mode, "Colour in text output: auto (TTY and no NO_COLOR), always, never")
         ->check(CLI::IsMember({"auto", "always", "never"}));
@@ -64,9 +74,13 @@ void add_output_options(CLI::App& command, OutputOptions& options) {
         ->allow_extra_args(false);
 }
 
+std::optional<Severity> threshold(const std::string& name) {
+    return name == "never" ? std::nullopt : parse_severity(name);
+}
+
 // Unknown IDs in --ignore are typos that would silently keep a CI job red (or green): refuse them.
 bool make_gate(const OutputOptions& options, Gate& gate, std::ostream& err) {
-    gate.fail_on = options.fail_on == "never" ? std::nullopt : parse_severity(options.fail_on);
+    gate.fail_on = threshold(options.fail_on);
     bool ok = true;
     for (const auto& id : options.ignore) {
         bool known = rules::find_rule(id) != nullptr;
@@ -84,6 +98,15 @@ bool make_gate(const OutputOptions& options, Gate& gate, std::ostream& err) {
         gate.ignore.push_back(id);
     }
     return ok;
+}
+
+// --json is --format json; with another --format it is a contradiction.
+std::optional<report::Format> output_format(const OutputOptions& options, std::ostream& err) {
+    if (options.json && !options.format.empty() && options.format != "json") {
+        err << "relaymetry: --json and --format " << options.format << ": choose one output format\n";
+        return std::nullopt;
+    }
+    return options.json ? report::Format::json : report::parse_format(options.format).value_or(report::Format::text);
 }
 
 report::TextOptions text_options(const OutputOptions& options, bool timings) {
@@ -165,12 +188,22 @@ struct CheckArgs {
     bool timings = false;
     std::string progress = "auto";
     std::string shard;  // K/N, empty = every domain
+    std::string warning_on = "warning";
+    std::string critical_on = "error";
 };
 
-ExitCode check(const CheckArgs& args) {
-    auto& err = std::cerr;
-    bool inputs_ok = true;
+// Everything `check` needs that is not run state: the TLS contexts the prober points into.
+struct CheckSetup {
     CheckRun run;
+    std::unique_ptr<probe::TlsContexts> tls;
+    bool inputs_ok = true;  // some inputs were refused; the others are checked
+};
+
+// Validates every input into `setup`; a problem that stops the whole command returns usage.
+// Each refused input is one line on `err`.
+std::optional<ExitCode> prepare_check(const CheckArgs& args, CheckSetup& setup, std::ostream& err) {
+    auto& run = setup.run;
+    auto& inputs_ok = setup.inputs_ok;
     for (const auto& input : args.domains) {
         auto domain = normalize_domain(input);
         if (domain) {
@@ -182,6 +215,10 @@ ExitCode check(const CheckArgs& args) {
     }
     if (!args.file.empty()) {
         inputs_ok = read_domain_file(args.file, run.domains, err) && inputs_ok;
+    }
+    const auto format = output_format(args.output, err);
+    if (!format) {
+        return ExitCode::usage;
     }
     Shard shard;
     if (!args.shard.empty()) {
@@ -212,7 +249,7 @@ ExitCode check(const CheckArgs& args) {
     if (!parse_areas(args.only, run.settings.areas, err) || !make_gate(args.output, run.gate, err)) {
         return ExitCode::usage;
     }
-    std::unique_ptr<probe::TlsContexts> tls;
+    auto& tls = setup.tls;
     try {
         probe::TlsClientOptions tls_options;
         if (!args.ca_file.empty()) {
@@ -243,8 +280,11 @@ ExitCode check(const CheckArgs& args) {
     run.settings.prober = probe::make_submission_prober(std::move(prober));
     run.settings.timeout = std::chrono::milliseconds(static_cast<long long>(args.timeout * 1000));
     run.rule_options.expiry_warning_days = args.expiry_warning;
-    run.json = args.output.json;
-    run.text = text_options(args.output, args.timings);
+    run.output.format = *format;
+    run.output.text = text_options(args.output, args.timings);
+    run.output.nagios = {threshold(args.warning_on), threshold(args.critical_on)};
+    run.output.fail_on = run.gate.fail_on;
+    run.output.expiry_warning_days = args.expiry_warning;
     run.parallel = args.parallel;
     if (run.domains.empty() && inputs_ok) {
         err << "relaymetry: no domain to check (give DOMAIN... or -f FILE)\n";
@@ -254,8 +294,46 @@ ExitCode check(const CheckArgs& args) {
     keep_shard(run.domains, shard);
     run.progress = progress_style(args.progress, run.domains.size(), isatty(STDERR_FILENO));
     run.out_shares_screen = isatty(STDOUT_FILENO);
-    auto code = run.domains.empty() ? ExitCode::ok : run_check(std::move(run), std::cout, err);
-    return inputs_ok ? code : worst(code, ExitCode::usage);
+    return std::nullopt;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream stream(text);
+    for (std::string line; std::getline(stream, line);) {
+        lines.push_back(line);
+    }
+    return lines;
+}
+
+// The Monitoring Plugins convention for a plugin that could not run: one UNKNOWN status line on
+// stdout (what Nagios shows), exit 3.
+int nagios_unknown(const std::string& why) {
+    std::cout << "RELAYMETRY UNKNOWN - " << why << '\n';
+    return static_cast<int>(report::NagiosState::unknown);
+}
+
+int check(const CheckArgs& args) {
+    CheckSetup setup;
+    std::ostringstream problems;
+    const auto stopped = prepare_check(args, setup, problems);
+    std::cerr << problems.str();
+    auto& run = setup.run;
+    const bool nagios = run.output.format == report::Format::nagios || (args.output.format == "nagios" && stopped);
+    if (stopped) {
+        const auto lines = lines_of(problems.str());
+        return nagios ? nagios_unknown(lines.empty() ? "bad usage" : lines.front()) : static_cast<int>(*stopped);
+    }
+    run.input_errors = lines_of(problems.str());
+    CheckResult result;
+    // Nagios prints its status line even for an empty shard or a list of refused inputs.
+    if (!run.domains.empty() || nagios) {
+        result = run_check(std::move(run), std::cout, std::cerr);
+    }
+    if (nagios) {
+        return static_cast<int>(result.nagios);
+    }
+    return static_cast<int>(setup.inputs_ok ? result.code : worst(result.code, ExitCode::usage));
 }
 
 struct LintArgs {
@@ -279,7 +357,11 @@ ExitCode lint(LintKind kind, const LintArgs& args) {
         run.mx.push_back(*normalized);
     }
     run.domain = args.domain;
-    run.json = args.output.json;
+    const auto format = output_format(args.output, std::cerr);
+    if (!format) {
+        return ExitCode::usage;
+    }
+    run.format = *format;
     run.text = text_options(args.output, false);
     if (!make_gate(args.output, run.gate, std::cerr)) {
         return ExitCode::usage;
@@ -304,7 +386,9 @@ ExitCode list_rules(const std::string& id) {
 }  // namespace
 
 int run(int argc, char** argv) {
-    CLI::App app{"relaymetry: how well a domain's mail is protected in transit (submission TLS, MTA-STS, TLS-RPT)"};
+    // Named, so usage lines say "relaymetry", not the path the binary was started from.
+    CLI::App app{"relaymetry: how well a domain's mail is protected in transit (submission TLS, MTA-STS, TLS-RPT)",
+                 "relaymetry"};
     app.set_version_flag("--version", std::string("relaymetry ") + RELAYMETRY_VERSION);
     app.require_subcommand(1);
 
@@ -312,7 +396,17 @@ int run(int argc, char** argv) {
     auto* check_cmd = app.add_subcommand("check", "Check one or more mail domains (concurrently)");
     check_cmd->add_option("domains", check_args.domains, "Domains to check");
     check_cmd->add_option("-f,--file", check_args.file, "Domains from a file, one a line ('-' = stdin, '#' comments)");
-    add_output_options(*check_cmd, check_args.output);
+    add_output_options(*check_cmd, check_args.output, k_check_formats);
+    check_cmd
+        ->add_option("--warning-on", check_args.warning_on,
+                     "--format nagios: lowest severity that makes the state WARNING (error, warning, notice, never)")
+        ->check(CLI::IsMember({"error", "warning", "notice", "never"}))
+        ->capture_default_str();
+    check_cmd
+        ->add_option("--critical-on", check_args.critical_on,
+                     "--format nagios: lowest severity that makes the state CRITICAL (error, warning, notice, never)")
+        ->check(CLI::IsMember({"error", "warning", "notice", "never"}))
+        ->capture_default_str();
     check_cmd
         ->add_option("--dns", check_args.dns,
                      "Resolver ADDR[:PORT] instead of the system's (repeatable; IPv6 as [::1]:53)")
@@ -353,15 +447,15 @@ int run(int argc, char** argv) {
     lint_policy->add_option("--mx", policy_args.mx, "An MX host the policy must cover (repeatable)")
         ->allow_extra_args(false);
     lint_policy->add_option("--domain", policy_args.domain, "The policy's domain (names the findings' targets)");
-    add_output_options(*lint_policy, policy_args.output);
+    add_output_options(*lint_policy, policy_args.output, k_lint_formats);
     auto* lint_txt = lint_cmd->add_subcommand("mta-sts-txt", "Validate the TXT record(s) at _mta-sts.<domain>");
     lint_txt->add_option("records", txt_args.records, "The record(s): several = the whole RRset")->required();
     lint_txt->add_option("--domain", txt_args.domain, "The domain (names the findings' targets)");
-    add_output_options(*lint_txt, txt_args.output);
+    add_output_options(*lint_txt, txt_args.output, k_lint_formats);
     auto* lint_rpt = lint_cmd->add_subcommand("tls-rpt", "Validate the TXT record(s) at _smtp._tls.<domain>");
     lint_rpt->add_option("records", rpt_args.records, "The record(s): several = the whole RRset")->required();
     lint_rpt->add_option("--domain", rpt_args.domain, "The domain (names the findings' targets)");
-    add_output_options(*lint_rpt, rpt_args.output);
+    add_output_options(*lint_rpt, rpt_args.output, k_lint_formats);
 
     std::string rule_id;
     auto* rules_cmd = app.add_subcommand("rules", "List the rule catalogue, or explain one rule");
@@ -371,13 +465,16 @@ int run(int argc, char** argv) {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
         const int code = app.exit(error);  // prints help/version to stdout, errors to stderr
+        if (code != 0 && check_cmd->parsed() && check_args.output.format == "nagios") {
+            return nagios_unknown(error.what());
+        }
         return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
     }
 
     try {
         ExitCode code = ExitCode::ok;
         if (check_cmd->parsed()) {
-            code = check(check_args);
+            return check(check_args);
         } else if (lint_policy->parsed()) {
             code = lint(LintKind::mta_sts_policy, policy_args);
         } else if (lint_txt->parsed()) {

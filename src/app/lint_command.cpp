@@ -103,7 +103,7 @@ ExitCode run_lint(const LintRun& run, std::istream& in, std::ostream& out, std::
                 }
             }
             if (!body) {
-                err << "relaymetry: " << path << ": cannot read the policy file\n";
+                err << "relaymetry: " << report::escape_untrusted(path) << ": cannot read the policy file\n";
                 return ExitCode::usage;
             }
             lint = lint_policy(*body, run.mx);
@@ -122,10 +122,10 @@ ExitCode run_lint(const LintRun& run, std::istream& in, std::ostream& out, std::
     auto findings = rules::evaluate(lint.facts, rules::RuleOptions{});
     std::erase_if(findings, [&](const Finding& finding) { return run.gate.ignored(finding); });
     lint.findings = std::move(findings);
-    if (run.json) {
-        out << report::render_lint_json(lint) << '\n';
-    } else {
-        out << report::render_lint_text(lint, run.text);
+    switch (run.format) {
+        case report::Format::json: out << report::render_lint_json(lint) << '\n'; break;
+        case report::Format::junit: out << report::render_lint_junit(lint, run.gate.fail_on); break;
+        default: out << report::render_lint_text(lint, run.text); break;
     }
     return run.gate.fails(lint.findings) ? ExitCode::findings : ExitCode::ok;
 }

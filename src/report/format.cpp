@@ -120,6 +120,12 @@ std::int64_t unix_seconds(std::chrono::system_clock::time_point time) {
     return std::chrono::duration_cast<std::chrono::seconds>(time.time_since_epoch()).count();
 }
 
+std::string decimal_seconds(std::chrono::milliseconds duration) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.3f", std::chrono::duration<double>(duration).count());
+    return buffer;
+}
+
 std::string_view result_of(const Summary& summary) {
     return summary.errors > 0 ? "fail" : "pass";
 }
@@ -128,6 +134,31 @@ std::string counts(const Summary& summary) {
     const auto plural = [](int n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); };
     return plural(summary.errors, "error") + ", " + plural(summary.warnings, "warning") + ", " +
            plural(summary.notices, "notice");
+}
+
+std::vector<TlsEndpoint> tls_endpoints(const DomainFacts& facts) {
+    std::vector<TlsEndpoint> endpoints;
+    if (facts.submission) {
+        for (const auto& endpoint : facts.submission->endpoints) {
+            for (const auto& probe : endpoint.addresses) {
+                if (probe.tls) {
+                    endpoints.push_back(
+                        {facts.domain, endpoint.host, endpoint.port, probe.address, &*probe.tls, &probe.timings_ms});
+                }
+            }
+        }
+    }
+    if (facts.mta_sts && facts.mta_sts->policy && facts.mta_sts->policy->tls) {
+        const auto& policy = *facts.mta_sts->policy;
+        const auto& addresses = policy.resolution.addresses;
+        endpoints.push_back({facts.domain, policy.resolution.host, k_https_port,
+                             addresses.empty() ? std::string() : addresses.front(), &*policy.tls, nullptr});
+    }
+    return endpoints;
+}
+
+std::string_view area_of(std::string_view rule_id) {
+    return rule_id.substr(0, rule_id.find('.'));
 }
 
 }  // namespace detail

@@ -13,6 +13,7 @@
 #include "relaymetry/app/progress.hpp"
 #include "relaymetry/core/finding.hpp"
 #include "relaymetry/report/report.hpp"
+#include "relaymetry/report/run_output.hpp"
 #include "relaymetry/rules/rules.hpp"
 
 namespace relaymetry::app {
@@ -31,14 +32,19 @@ struct CheckRun {
     CollectSettings settings;
     rules::RuleOptions rule_options;
     Gate gate;
-    bool json = false;
-    report::TextOptions text;
+    report::RunOutputOptions output;        // --format and what it needs
+    std::vector<std::string> input_errors;  // refused inputs (already on stderr): nagios and junit name them
     std::size_t parallel = k_default_parallel;
     ProgressStyle progress = ProgressStyle::off;  // on `err`
     bool out_shares_screen = false;               // `out` is a terminal: results erase the live line first
 };
 
+struct CheckResult {
+    ExitCode code = ExitCode::ok;
+    report::NagiosState nagios = report::NagiosState::ok;  // what --format nagios exits with
+};
+
 // Runs every domain; writes results to `out`, per-domain internal errors and the progress line to `err`.
-ExitCode run_check(CheckRun run, std::ostream& out, std::ostream& err);
+CheckResult run_check(CheckRun run, std::ostream& out, std::ostream& err);
 
 }  // namespace relaymetry::app

@@ -8,6 +8,7 @@
 #include "relaymetry/app/check_command.hpp"
 #include "relaymetry/app/exit_code.hpp"
 #include "relaymetry/report/report.hpp"
+#include "relaymetry/report/run_output.hpp"
 
 namespace relaymetry::app {
 
@@ -15,10 +16,10 @@ enum class LintKind { mta_sts_policy, mta_sts_txt, tls_rpt };
 
 struct LintRun {
     LintKind kind = LintKind::mta_sts_policy;
-    std::vector<std::string> inputs;  // policy: one FILE or "-"; records: the TXT strings (the RRset)
-    std::vector<std::string> mx;      // policy: --mx hosts to check coverage against
-    std::string domain = "<domain>";  // --domain: names the targets of findings
-    bool json = false;
+    std::vector<std::string> inputs;               // policy: one FILE or "-"; records: the TXT strings (the RRset)
+    std::vector<std::string> mx;                   // policy: --mx hosts to check coverage against
+    std::string domain = "<domain>";               // --domain: names the targets of findings
+    report::Format format = report::Format::text;  // text, json or junit
     report::TextOptions text;
     Gate gate;
 };
