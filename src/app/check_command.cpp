@@ -132,9 +132,10 @@ asio::awaitable<void> check_one(Run* run, std::size_t index) {
         outcome.could_not_check = resolver_unreachable(facts.dns);
         if (outcome.could_not_check && !run->resolver_reported) {
             run->resolver_reported = true;
-            run->progress.write_line("relaymetry: the resolver " + report::escape_untrusted(resolvers_text(facts.dns)) +
-                                     " did not answer any lookup: domains checked through it could not be checked "
-                                     "(exit code 4)\n");
+            run->progress.write_line(
+                "relaymetry: the resolver " + report::escape_untrusted(resolvers_text(facts.dns)) +
+                " did not answer any lookup: domains checked through it could not be checked " +
+                (run->config->output.format == report::Format::nagios ? "(UNKNOWN)\n" : "(exit code 4)\n"));
         }
         outcome.internal_probe_errors = internal_errors(facts);
         std::erase_if(findings, [&](const Finding& finding) { return run->config->gate.ignored(finding); });

@@ -67,12 +67,15 @@ class Run:
 
 
 def relaymetry(domain, fail_on=None):
-    """fail_on: None (the default, error), a --fail-on value, or "text" for the text report (--color always,
-    the worst case for a hostile server)."""
+    """fail_on: None (the default, error), a --fail-on value, "text" for the text report (--color always,
+    the worst case for a hostile server), or "nagios" for --format nagios."""
     cmd = [os.environ["RELAYMETRY"], "check", domain, "--dns", f"127.0.0.1:{WORLD.dns_port}",
            "--ca-file", WORLD.root_ca, "--timeout", "10"]
     if fail_on == "text":
         cmd += ["--color", "always"]
+        fail_on = None
+    elif fail_on == "nagios":
+        cmd += ["--format", "nagios"]
         fail_on = None
     else:
         cmd.insert(3, "--json")
@@ -184,6 +187,9 @@ class Scenarios(unittest.TestCase):
         text = runs.pop("text", None)
         if text is not None:
             self.assertEqual(text.rc, scenarios.exit_code(exp["findings"], "error"), f"text exit code{text.explain()}")
+        nagios = runs.pop("nagios", None)
+        if nagios is not None:
+            self.check_nagios(s, doc, nagios)
 
         ids = [f["id"] for f in doc.get("findings", [])]
         self.assertEqual(set(ids), exp["findings"], f"finding IDs ({s['why']}){run.explain()}")
@@ -218,6 +224,25 @@ class Scenarios(unittest.TestCase):
         if exp["turned_away"]:
             self.check_turned_away(n, s, run)
         self.compare_with_s_client(s, doc, run)
+
+    def check_nagios(self, s, doc, run):
+        """--format nagios: the Monitoring Plugins state from the same findings, named on the status line."""
+        findings = s["expect"]["findings"]
+        if "dns.resolver-unreachable" in findings:
+            state, code = "UNKNOWN", 3
+        elif any(scenarios.SEVERITY[f] == "error" for f in findings):
+            state, code = "CRITICAL", 2
+        elif any(scenarios.SEVERITY[f] == "warning" for f in findings):
+            state, code = "WARNING", 1
+        else:
+            state, code = "OK", 0
+        self.assertEqual(run.rc, code, f"nagios exit code{run.explain()}")
+        status = run.stdout.splitlines()[0] if run.stdout else ""
+        self.assertTrue(status.startswith(f"RELAYMETRY {state} - {s['domain']}: "), f"nagios status{run.explain()}")
+        # UNKNOWN says why the check could not run instead of naming findings.
+        counting = [f["id"] for f in doc["findings"] if f["severity"] in ("error", "warning") and code != 3]
+        for rule in counting[:5]:
+            self.assertIn(rule, status.partition(" | ")[0], f"nagios status names {rule}{run.explain()}")
 
     def check_turned_away(self, n, s, run):
         """The server's own log shows it turned relaymetry away at least once during the run (read before the
@@ -346,7 +371,10 @@ def run_all(selected):
     for n, s in selected:
         if s["name"] in WORLD.unavailable:
             continue
-        for fail_on in [None] + s["expect"]["fail_on"]:
+        # A second run at the same time would itself be turned away by a server that limits connections
+        # per client: those scenarios get no nagios run.
+        nagios = [] if s["expect"]["turned_away"] else ["nagios"]
+        for fail_on in [None] + nagios + s["expect"]["fail_on"]:
             jobs.append((s["name"], s["domain"], fail_on))
     with concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
         futures = {pool.submit(relaymetry, domain, fail_on): (name, fail_on) for name, domain, fail_on in jobs}
