@@ -79,7 +79,7 @@ Json certificate_json(const CertificateFacts& cert, const std::string& host, std
             {"trust_error", verify_failure_text(cert.trust_error, host)},
             {"trust_error_code", verify_failure_code(cert.trust_error)},
             {"name_match", cert.name_match},
-            {"intermediates", intermediates}};
+            {"intermediates", std::move(intermediates)}};
 }
 
 // The session; the certificate is included for submission addresses (the policy carries it one level up).
@@ -103,9 +103,9 @@ Json tls_json(const TlsFacts& tls, const std::string& host, std::int64_t now, bo
                  {"forward_secrecy", tls.forward_secrecy},
                  {"weak_cipher_reason", tls.weak_cipher ? Json(describe(*tls.weak_cipher)) : Json(nullptr)},
                  {"modern_client_failed", tls.modern_client_failed},
-                 {"legacy_versions_accepted", legacy},
-                 {"versions", versions},
-                 {"version_reasons", reasons},
+                 {"legacy_versions_accepted", std::move(legacy)},
+                 {"versions", std::move(versions)},
+                 {"version_reasons", std::move(reasons)},
                  {"tls13_supported", tls.tls13_supported}};
     if (with_certificate) {
         json["certificate"] = tls.certificate ? certificate_json(*tls.certificate, host, now) : Json(nullptr);
@@ -166,10 +166,10 @@ Json submission_json(const SubmissionFacts& submission, std::int64_t now) {
                              {"security", to_string(endpoint.security)},
                              {"from_srv", endpoint.from_srv},
                              {"resolution", resolution_json(endpoint.resolution)},
-                             {"addresses", addresses}});
+                             {"addresses", std::move(addresses)}});
     }
-    return {{"discovery", {{"source", to_string(submission.source)}, {"srv", srv}}},
-            {"endpoints", endpoints},
+    return {{"discovery", {{"source", to_string(submission.source)}, {"srv", std::move(srv)}}},
+            {"endpoints", std::move(endpoints)},
             {"lookup_failures", lookup_failures_json(submission.lookup_failures)}};
 }
 
@@ -183,9 +183,9 @@ Json mx_json(const MxFacts& mx) {
         hosts.push_back(resolution_json(host));
     }
     return {{"status", to_string(mx.status)},
-            {"records", records},
+            {"records", std::move(records)},
             {"null_mx", mx.null_mx},
-            {"hosts", hosts},
+            {"hosts", std::move(hosts)},
             {"lookup_failures", lookup_failures_json(mx.lookup_failures)}};
 }
 
@@ -232,7 +232,7 @@ Json policy_json(const MtaStsPolicyFacts& policy, std::int64_t now) {
             {"extension_fields", parse ? strings(parse->extension_fields) : Json::array()},
             {"lf_line_endings", parse != nullptr && parse->lf_line_endings},
             {"tls", policy.tls ? tls_json(*policy.tls, policy.resolution.host, now, false) : Json(nullptr)},
-            {"certificate", certificate},
+            {"certificate", std::move(certificate)},
             {"resolution", resolution_json(policy.resolution)}};
 }
 
@@ -313,6 +313,16 @@ std::string dump(const Json& json) {
     std::string out;
     out.reserve(raw.size());
     for (std::size_t i = 0; i < raw.size();) {
+        // Plain ASCII, nearly all of it, is copied a run at a time.
+        std::size_t plain = i;
+        while (plain < raw.size() && static_cast<unsigned char>(raw[plain]) < 0x7f) {
+            ++plain;
+        }
+        out.append(raw, i, plain - i);
+        i = plain;
+        if (i == raw.size()) {
+            break;
+        }
         const auto byte = static_cast<unsigned char>(raw[i]);
         const auto next = i + 1 < raw.size() ? static_cast<unsigned char>(raw[i + 1]) : 0;
         // Lead bytes of U+0080-U+009F (C1), U+061C, and U+2000-U+207F (separators, bidi controls):
