@@ -12,6 +12,23 @@ namespace {
 using Json = nlohmann::ordered_json;
 using namespace detail;
 
+// An object with its members in the given order, sized before it is filled: nlohmann's ordered_map
+// copies (cannot move) every member, subtrees and all, each time its vector grows.
+struct Field {
+    std::string_view key;
+    mutable Json value;  // moved out of the (const) initializer list
+};
+
+Json object(std::initializer_list<Field> fields) {
+    Json json = Json::object();
+    auto& members = json.get_ref<Json::object_t&>();
+    members.reserve(fields.size() + 1);  // + 1: tls_json adds the certificate afterwards
+    for (const auto& field : fields) {
+        members.emplace_back(std::string(field.key), std::move(field.value));
+    }
+    return json;
+}
+
 template <typename T>
 Json optional_json(const std::optional<T>& value) {
     return value ? Json(*value) : Json(nullptr);
@@ -24,19 +41,19 @@ Json strings(const std::vector<std::string>& values) {
 Json lookup_failures_json(const std::vector<LookupFailure>& failures) {
     Json array = Json::array();
     for (const auto& failure : failures) {
-        array.push_back({{"name", failure.name},
-                         {"type", to_string(failure.type)},
-                         {"status", to_string(failure.status)},
-                         {"error", failure.error}});
+        array.push_back(object({{"name", failure.name},
+                                {"type", to_string(failure.type)},
+                                {"status", to_string(failure.status)},
+                                {"error", failure.error}}));
     }
     return array;
 }
 
 Json resolution_json(const HostAddresses& resolution) {
-    return {{"host", resolution.host},
-            {"v4_status", to_string(resolution.v4_status)},
-            {"v6_status", to_string(resolution.v6_status)},
-            {"addresses", strings(resolution.addresses)}};
+    return object({{"host", resolution.host},
+                   {"v4_status", to_string(resolution.v4_status)},
+                   {"v6_status", to_string(resolution.v6_status)},
+                   {"addresses", strings(resolution.addresses)}});
 }
 
 Json verify_failure_code(const std::optional<VerifyFailure>& failure) {
@@ -50,36 +67,36 @@ Json verify_failure_text(const std::optional<VerifyFailure>& failure, const std:
 Json certificate_json(const CertificateFacts& cert, const std::string& host, std::int64_t now) {
     Json intermediates = Json::array();
     for (const auto& info : cert.intermediates) {
-        intermediates.push_back({{"subject", info.subject},
-                                 {"issuer", info.issuer},
-                                 {"key", display_name(info.key)},
-                                 {"signature", info.signature},
-                                 {"not_after", iso8601(info.not_after)},
-                                 {"self_signed", info.self_signed},
-                                 {"sha256", info.sha256},
-                                 {"spki_sha256", info.spki_sha256},
-                                 {"spki_sha512", info.spki_sha512}});
+        intermediates.push_back(object({{"subject", info.subject},
+                                        {"issuer", info.issuer},
+                                        {"key", display_name(info.key)},
+                                        {"signature", info.signature},
+                                        {"not_after", iso8601(info.not_after)},
+                                        {"self_signed", info.self_signed},
+                                        {"sha256", info.sha256},
+                                        {"spki_sha256", info.spki_sha256},
+                                        {"spki_sha512", info.spki_sha512}}));
     }
     const auto& leaf = cert.leaf;
-    return {{"subject", leaf.subject},
-            {"issuer", leaf.issuer},
-            {"san", strings(leaf.san)},
-            {"not_before", iso8601(leaf.not_before)},
-            {"not_after", iso8601(leaf.not_after)},
-            {"days_left", days_left(leaf.not_after, now)},
-            {"key", display_name(leaf.key)},
-            {"signature", leaf.signature},
-            {"self_signed", leaf.self_signed},
-            {"sha256", leaf.sha256},
-            {"spki_sha256", leaf.spki_sha256},
-            {"spki_sha512", leaf.spki_sha512},
-            {"chain_valid", cert.chain_valid},
-            {"verify_error", verify_failure_text(cert.verify_error, host)},
-            {"verify_error_code", verify_failure_code(cert.verify_error)},
-            {"trust_error", verify_failure_text(cert.trust_error, host)},
-            {"trust_error_code", verify_failure_code(cert.trust_error)},
-            {"name_match", cert.name_match},
-            {"intermediates", std::move(intermediates)}};
+    return object({{"subject", leaf.subject},
+                   {"issuer", leaf.issuer},
+                   {"san", strings(leaf.san)},
+                   {"not_before", iso8601(leaf.not_before)},
+                   {"not_after", iso8601(leaf.not_after)},
+                   {"days_left", days_left(leaf.not_after, now)},
+                   {"key", display_name(leaf.key)},
+                   {"signature", leaf.signature},
+                   {"self_signed", leaf.self_signed},
+                   {"sha256", leaf.sha256},
+                   {"spki_sha256", leaf.spki_sha256},
+                   {"spki_sha512", leaf.spki_sha512},
+                   {"chain_valid", cert.chain_valid},
+                   {"verify_error", verify_failure_text(cert.verify_error, host)},
+                   {"verify_error_code", verify_failure_code(cert.verify_error)},
+                   {"trust_error", verify_failure_text(cert.trust_error, host)},
+                   {"trust_error_code", verify_failure_code(cert.trust_error)},
+                   {"name_match", cert.name_match},
+                   {"intermediates", std::move(intermediates)}});
 }
 
 // The session; the certificate is included for submission addresses (the policy carries it one level up).
@@ -97,16 +114,16 @@ Json tls_json(const TlsFacts& tls, const std::string& host, std::int64_t now, bo
             reasons[std::string(to_string(test.version))] = test.reason;
         }
     }
-    Json json = {{"version", tls.version ? Json(to_string(*tls.version)) : Json(nullptr)},
-                 {"cipher", tls.cipher},
-                 {"cipher_iana", tls.cipher_iana},
-                 {"forward_secrecy", tls.forward_secrecy},
-                 {"weak_cipher_reason", tls.weak_cipher ? Json(describe(*tls.weak_cipher)) : Json(nullptr)},
-                 {"modern_client_failed", tls.modern_client_failed},
-                 {"legacy_versions_accepted", std::move(legacy)},
-                 {"versions", std::move(versions)},
-                 {"version_reasons", std::move(reasons)},
-                 {"tls13_supported", tls.tls13_supported}};
+    Json json = object({{"version", tls.version ? Json(to_string(*tls.version)) : Json(nullptr)},
+                        {"cipher", tls.cipher},
+                        {"cipher_iana", tls.cipher_iana},
+                        {"forward_secrecy", tls.forward_secrecy},
+                        {"weak_cipher_reason", tls.weak_cipher ? Json(describe(*tls.weak_cipher)) : Json(nullptr)},
+                        {"modern_client_failed", tls.modern_client_failed},
+                        {"legacy_versions_accepted", std::move(legacy)},
+                        {"versions", std::move(versions)},
+                        {"version_reasons", std::move(reasons)},
+                        {"tls13_supported", tls.tls13_supported}});
     if (with_certificate) {
         json["certificate"] = tls.certificate ? certificate_json(*tls.certificate, host, now) : Json(nullptr);
     }
@@ -130,30 +147,30 @@ Json timings_json(const StepTimings& timings) {
 
 Json address_json(const AddressProbe& probe, const std::string& host, std::int64_t now) {
     const auto& smtp = probe.smtp;
-    return {{"address", probe.address},
-            {"status", to_string(probe.status)},
-            {"error", optional_json(probe.error)},
-            {"smtp",
-             {{"banner", smtp.banner},
-              {"ehlo", strings(smtp.ehlo)},
-              {"ehlo_after_tls", strings(smtp.ehlo_after_tls)},
-              {"starttls_offered", smtp.starttls_offered},
-              {"auth_before_tls", strings(smtp.auth_before_tls)},
-              {"plaintext_on_implicit_port", smtp.plaintext_on_implicit_port},
-              {"data_after_starttls_reply", smtp.data_after_starttls_reply}}},
-            {"timings_ms", timings_json(probe.timings_ms)},
-            {"shared", probe.shared},
-            {"tls", probe.tls ? tls_json(*probe.tls, host, now, true) : Json(nullptr)}};
+    return object({{"address", probe.address},
+                   {"status", to_string(probe.status)},
+                   {"error", optional_json(probe.error)},
+                   {"smtp",
+                    {{"banner", smtp.banner},
+                     {"ehlo", strings(smtp.ehlo)},
+                     {"ehlo_after_tls", strings(smtp.ehlo_after_tls)},
+                     {"starttls_offered", smtp.starttls_offered},
+                     {"auth_before_tls", strings(smtp.auth_before_tls)},
+                     {"plaintext_on_implicit_port", smtp.plaintext_on_implicit_port},
+                     {"data_after_starttls_reply", smtp.data_after_starttls_reply}}},
+                   {"timings_ms", timings_json(probe.timings_ms)},
+                   {"shared", probe.shared},
+                   {"tls", probe.tls ? tls_json(*probe.tls, host, now, true) : Json(nullptr)}});
 }
 
 Json submission_json(const SubmissionFacts& submission, std::int64_t now) {
     Json srv = Json::array();
     for (const auto& record : submission.srv) {
-        srv.push_back({{"service", record.service},
-                       {"priority", record.priority},
-                       {"weight", record.weight},
-                       {"port", record.port},
-                       {"target", record.target}});
+        srv.push_back(object({{"service", record.service},
+                              {"priority", record.priority},
+                              {"weight", record.weight},
+                              {"port", record.port},
+                              {"target", record.target}}));
     }
     Json endpoints = Json::array();
     for (const auto& endpoint : submission.endpoints) {
@@ -161,48 +178,48 @@ Json submission_json(const SubmissionFacts& submission, std::int64_t now) {
         for (const auto& probe : endpoint.addresses) {
             addresses.push_back(address_json(probe, endpoint.host, now));
         }
-        endpoints.push_back({{"host", endpoint.host},
-                             {"port", endpoint.port},
-                             {"security", to_string(endpoint.security)},
-                             {"from_srv", endpoint.from_srv},
-                             {"resolution", resolution_json(endpoint.resolution)},
-                             {"addresses", std::move(addresses)}});
+        endpoints.push_back(object({{"host", endpoint.host},
+                                    {"port", endpoint.port},
+                                    {"security", to_string(endpoint.security)},
+                                    {"from_srv", endpoint.from_srv},
+                                    {"resolution", resolution_json(endpoint.resolution)},
+                                    {"addresses", std::move(addresses)}}));
     }
-    return {{"discovery", {{"source", to_string(submission.source)}, {"srv", std::move(srv)}}},
-            {"endpoints", std::move(endpoints)},
-            {"lookup_failures", lookup_failures_json(submission.lookup_failures)}};
+    return object({{"discovery", {{"source", to_string(submission.source)}, {"srv", std::move(srv)}}},
+                   {"endpoints", std::move(endpoints)},
+                   {"lookup_failures", lookup_failures_json(submission.lookup_failures)}});
 }
 
 Json mx_json(const MxFacts& mx) {
     Json records = Json::array();
     for (const auto& record : mx.records) {
-        records.push_back({{"preference", record.preference}, {"host", record.host}});
+        records.push_back(object({{"preference", record.preference}, {"host", record.host}}));
     }
     Json hosts = Json::array();
     for (const auto& host : mx.hosts) {
         hosts.push_back(resolution_json(host));
     }
-    return {{"status", to_string(mx.status)},
-            {"records", std::move(records)},
-            {"null_mx", mx.null_mx},
-            {"hosts", std::move(hosts)},
-            {"lookup_failures", lookup_failures_json(mx.lookup_failures)}};
+    return object({{"status", to_string(mx.status)},
+                   {"records", std::move(records)},
+                   {"null_mx", mx.null_mx},
+                   {"hosts", std::move(hosts)},
+                   {"lookup_failures", lookup_failures_json(mx.lookup_failures)}});
 }
 
 Json txt_json(const MtaStsTxtFacts& txt) {
-    return {{"status", to_string(txt.status)},
-            {"records", strings(txt.records)},
-            {"id", txt.parse.valid ? Json(txt.parse.id) : Json(nullptr)},
-            {"extensions", strings(txt.parse.extensions)},
-            {"errors", strings(txt.parse.errors)}};
+    return object({{"status", to_string(txt.status)},
+                   {"records", strings(txt.records)},
+                   {"id", txt.parse.valid ? Json(txt.parse.id) : Json(nullptr)},
+                   {"extensions", strings(txt.parse.extensions)},
+                   {"errors", strings(txt.parse.errors)}});
 }
 
 Json coverage_json(const std::vector<MxCoverage>& coverage) {
     Json array = Json::array();
     for (const auto& entry : coverage) {
-        array.push_back({{"mx", entry.mx},
-                         {"covered", entry.covered},
-                         {"pattern", entry.covered ? Json(entry.pattern) : Json(nullptr)}});
+        array.push_back(object({{"mx", entry.mx},
+                                {"covered", entry.covered},
+                                {"pattern", entry.covered ? Json(entry.pattern) : Json(nullptr)}}));
     }
     return array;
 }
@@ -215,32 +232,32 @@ Json policy_json(const MtaStsPolicyFacts& policy, std::int64_t now) {
     if (policy.tls && policy.tls->certificate) {
         certificate = certificate_json(*policy.tls->certificate, policy.resolution.host, now);
     }
-    return {{"url", policy.url},
-            {"status", to_string(policy.status)},
-            {"error", optional_json(policy.error)},
-            {"http_status", optional_json(policy.http_status)},
-            {"content_type", optional_json(policy.content_type)},
-            {"location", optional_json(policy.location)},
-            {"body_bytes", policy.body ? Json(policy.body->size()) : Json(nullptr)},
-            {"valid", parse != nullptr && parse->valid},
-            {"version", parse ? optional_json(parse->version) : Json(nullptr)},
-            {"mode", mode},
-            {"max_age", max_age},
-            {"mx", parse ? strings(parse->mx) : Json::array()},
-            {"errors", parse ? strings(parse->errors) : Json::array()},
-            {"duplicate_fields", parse ? strings(parse->duplicate_fields) : Json::array()},
-            {"extension_fields", parse ? strings(parse->extension_fields) : Json::array()},
-            {"lf_line_endings", parse != nullptr && parse->lf_line_endings},
-            {"tls", policy.tls ? tls_json(*policy.tls, policy.resolution.host, now, false) : Json(nullptr)},
-            {"certificate", std::move(certificate)},
-            {"resolution", resolution_json(policy.resolution)}};
+    return object({{"url", policy.url},
+                   {"status", to_string(policy.status)},
+                   {"error", optional_json(policy.error)},
+                   {"http_status", optional_json(policy.http_status)},
+                   {"content_type", optional_json(policy.content_type)},
+                   {"location", optional_json(policy.location)},
+                   {"body_bytes", policy.body ? Json(policy.body->size()) : Json(nullptr)},
+                   {"valid", parse != nullptr && parse->valid},
+                   {"version", parse ? optional_json(parse->version) : Json(nullptr)},
+                   {"mode", mode},
+                   {"max_age", max_age},
+                   {"mx", parse ? strings(parse->mx) : Json::array()},
+                   {"errors", parse ? strings(parse->errors) : Json::array()},
+                   {"duplicate_fields", parse ? strings(parse->duplicate_fields) : Json::array()},
+                   {"extension_fields", parse ? strings(parse->extension_fields) : Json::array()},
+                   {"lf_line_endings", parse != nullptr && parse->lf_line_endings},
+                   {"tls", policy.tls ? tls_json(*policy.tls, policy.resolution.host, now, false) : Json(nullptr)},
+                   {"certificate", std::move(certificate)},
+                   {"resolution", resolution_json(policy.resolution)}});
 }
 
 Json mta_sts_json(const MtaStsFacts& mta_sts, std::int64_t now) {
-    return {{"txt", mta_sts.txt ? txt_json(*mta_sts.txt) : Json(nullptr)},
-            {"policy", mta_sts.policy ? policy_json(*mta_sts.policy, now) : Json(nullptr)},
-            {"mx_coverage", coverage_json(mta_sts.mx_coverage)},
-            {"lookup_failures", lookup_failures_json(mta_sts.lookup_failures)}};
+    return object({{"txt", mta_sts.txt ? txt_json(*mta_sts.txt) : Json(nullptr)},
+                   {"policy", mta_sts.policy ? policy_json(*mta_sts.policy, now) : Json(nullptr)},
+                   {"mx_coverage", coverage_json(mta_sts.mx_coverage)},
+                   {"lookup_failures", lookup_failures_json(mta_sts.lookup_failures)}});
 }
 
 Json rua_json(const std::vector<RuaUri>& rua) {
@@ -255,24 +272,24 @@ Json invalid_rua_json(const std::vector<RuaUri>& rua) {
     Json array = Json::array();
     for (const auto& uri : rua) {
         if (!uri.valid) {
-            array.push_back({{"uri", uri.uri}, {"error", uri.error}});
+            array.push_back(object({{"uri", uri.uri}, {"error", uri.error}}));
         }
     }
     return array;
 }
 
 Json tls_rpt_json(const TlsRptFacts& tls_rpt) {
-    return {{"status", to_string(tls_rpt.status)},
-            {"records", strings(tls_rpt.records)},
-            {"rua", rua_json(tls_rpt.parse.rua)},
-            {"invalid_rua", invalid_rua_json(tls_rpt.parse.rua)},
-            {"extensions", strings(tls_rpt.parse.extensions)},
-            {"errors", strings(tls_rpt.parse.errors)},
-            {"lookup_failures", lookup_failures_json(tls_rpt.lookup_failures)}};
+    return object({{"status", to_string(tls_rpt.status)},
+                   {"records", strings(tls_rpt.records)},
+                   {"rua", rua_json(tls_rpt.parse.rua)},
+                   {"invalid_rua", invalid_rua_json(tls_rpt.parse.rua)},
+                   {"extensions", strings(tls_rpt.parse.extensions)},
+                   {"errors", strings(tls_rpt.parse.errors)},
+                   {"lookup_failures", lookup_failures_json(tls_rpt.lookup_failures)}});
 }
 
 Json target_json(const Target& target) {
-    Json json = {{"kind", to_string(target.kind)}, {"name", target.name}};
+    Json json = object({{"kind", to_string(target.kind)}, {"name", target.name}});
     if (target.kind == TargetKind::endpoint || target.kind == TargetKind::address) {
         json["port"] = target.port;
     }
@@ -285,23 +302,23 @@ Json target_json(const Target& target) {
 Json findings_json(const Findings& findings) {
     Json array = Json::array();
     for (const auto& finding : findings) {
-        array.push_back({{"id", finding.id},
-                         {"severity", to_string(finding.severity)},
-                         {"target", to_string(finding.target)},
-                         {"subject", target_json(finding.target)},
-                         {"message", finding.message},
-                         {"fix", finding.fix},
-                         {"reference", finding.reference}});
+        array.push_back(object({{"id", finding.id},
+                                {"severity", to_string(finding.severity)},
+                                {"target", to_string(finding.target)},
+                                {"subject", target_json(finding.target)},
+                                {"message", finding.message},
+                                {"fix", finding.fix},
+                                {"reference", finding.reference}}));
     }
     return array;
 }
 
 Json summary_json(const Findings& findings) {
     const Summary summary = summarize(findings);
-    return {{"errors", summary.errors},
-            {"warnings", summary.warnings},
-            {"notices", summary.notices},
-            {"result", result_of(summary)}};
+    return object({{"errors", summary.errors},
+                   {"warnings", summary.warnings},
+                   {"notices", summary.notices},
+                   {"result", result_of(summary)}});
 }
 
 // Compact, and safe on a terminal: invalid UTF-8 from the network becomes U+FFFD instead of an
@@ -347,26 +364,26 @@ std::string dump(const Json& json) {
 
 std::string render_json(const DomainFacts& facts, const Findings& findings) {
     const auto now = unix_seconds(facts.started_at);
-    Json json = {{"schema_version", 1},
-                 {"domain", facts.domain},
-                 {"started_at", iso8601(now)},
-                 {"duration_ms", facts.duration.count()},
-                 {"submission", facts.submission ? submission_json(*facts.submission, now) : Json(nullptr)},
-                 {"mx", facts.mx ? mx_json(*facts.mx) : Json(nullptr)},
-                 {"mta_sts", facts.mta_sts ? mta_sts_json(*facts.mta_sts, now) : Json(nullptr)},
-                 {"tls_rpt", facts.tls_rpt ? tls_rpt_json(*facts.tls_rpt) : Json(nullptr)},
-                 {"dns",
-                  {{"resolvers", strings(facts.dns.resolvers)},
-                   {"lookups", facts.dns.lookups},
-                   {"resolver_failures", facts.dns.resolver_failures},
-                   {"resolver_unreachable", resolver_unreachable(facts.dns)}}},
-                 {"findings", findings_json(findings)},
-                 {"summary", summary_json(findings)}};
+    Json json = object({{"schema_version", 1},
+                        {"domain", facts.domain},
+                        {"started_at", iso8601(now)},
+                        {"duration_ms", facts.duration.count()},
+                        {"submission", facts.submission ? submission_json(*facts.submission, now) : Json(nullptr)},
+                        {"mx", facts.mx ? mx_json(*facts.mx) : Json(nullptr)},
+                        {"mta_sts", facts.mta_sts ? mta_sts_json(*facts.mta_sts, now) : Json(nullptr)},
+                        {"tls_rpt", facts.tls_rpt ? tls_rpt_json(*facts.tls_rpt) : Json(nullptr)},
+                        {"dns",
+                         {{"resolvers", strings(facts.dns.resolvers)},
+                          {"lookups", facts.dns.lookups},
+                          {"resolver_failures", facts.dns.resolver_failures},
+                          {"resolver_unreachable", resolver_unreachable(facts.dns)}}},
+                        {"findings", findings_json(findings)},
+                        {"summary", summary_json(findings)}});
     return dump(json);
 }
 
 std::string render_lint_json(const LintReport& lint) {
-    Json json = {{"lint", lint.kind}, {"valid", lint.valid}};
+    Json json = object({{"lint", lint.kind}, {"valid", lint.valid}});
     const auto& facts = lint.facts;
     if (lint.kind == "mta-sts-policy") {
         const MtaStsPolicyParse* parse = nullptr;
