@@ -19,6 +19,10 @@ packages=(
 )
 # The parser of Prometheus' exposition format that the CLI tests check --format prometheus with.
 packages+=(python3-prometheus-client)
+# The Debian package (scripts/build-deb.sh): CPack's DEB generator computes Depends with dpkg-shlibdeps.
+packages+=(dpkg-dev)
+# tests/cli/test_man_completion.py renders the man page (groff, man) and parses the zsh completion.
+packages+=(groff-base man-db zsh)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
