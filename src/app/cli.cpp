@@ -49,6 +49,8 @@ struct OutputOptions {
     std::vector<std::string> ignore;
 };
 
+// The values of --fail-on, --warning-on and --critical-on.
+const std::vector<std::string> k_thresholds{"error", "warning", "notice", "never"};
 constexpr auto k_check_formats = {"text", "json", "nagios", "prometheus", "junit"};
 constexpr auto k_lint_formats = {"text", "json", "junit"};
 
@@ -66,7 +68,7 @@ void add_output_options(CLI::App& command, OutputOptions& options, std::initiali
     command
         .add_option("--fail-on", options.fail_on,
                     "Lowest severity that makes the exit code 1: error, warning, notice, never")
-        ->check(CLI::IsMember({"error", "warning", "notice", "never"}));
+        ->check(CLI::IsMember(k_thresholds));
     command
         .add_option("--ignore", options.ignore,
                     "Drop findings with these rule IDs (comma-separated; 'area.*' drops an area)")
@@ -400,12 +402,12 @@ int run(int argc, char** argv) {
     check_cmd
         ->add_option("--warning-on", check_args.warning_on,
                      "--format nagios: lowest severity that makes the state WARNING (error, warning, notice, never)")
-        ->check(CLI::IsMember({"error", "warning", "notice", "never"}))
+        ->check(CLI::IsMember(k_thresholds))
         ->capture_default_str();
     check_cmd
         ->add_option("--critical-on", check_args.critical_on,
                      "--format nagios: lowest severity that makes the state CRITICAL (error, warning, notice, never)")
-        ->check(CLI::IsMember({"error", "warning", "notice", "never"}))
+        ->check(CLI::IsMember(k_thresholds))
         ->capture_default_str();
     check_cmd
         ->add_option("--dns", check_args.dns,

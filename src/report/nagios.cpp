@@ -12,7 +12,17 @@ namespace relaymetry::report::detail {
 namespace {
 
 // Parts of a domain's share.
-enum Part : std::size_t { domain_part, state_part, summary_part, long_part, perf_part, part_count };
+// The perfdata is split where it is printed: the counts and the time on the status line (with one
+// domain), the certificates and probes after the long text.
+enum Part : std::size_t {
+    domain_part,
+    state_part,
+    summary_part,
+    long_part,
+    status_perf_part,
+    detail_perf_part,
+    part_count
+};
 
 constexpr std::size_t k_findings_on_status_line = 5;
 constexpr std::size_t k_domains_on_status_line = 5;
@@ -42,6 +52,18 @@ void perf(std::string& part, std::string label, std::string_view value) {
 std::string input_error_text(std::string_view line) {
     constexpr std::string_view prefix = "relaymetry: ";
     return plugin_text(line.starts_with(prefix) ? line.substr(prefix.size()) : line);
+}
+
+// Appends the "label=value..." lines of a share to `out` as perfdata items: quoted, prefixed.
+void append_perf(std::string& out, const std::string& prefix, std::string_view lines) {
+    while (!lines.empty()) {
+        const auto end_of_line = lines.find('\n');
+        const auto item = lines.substr(0, end_of_line);
+        lines.remove_prefix(end_of_line == std::string_view::npos ? lines.size() : end_of_line + 1);
+        const auto equals = item.find('=');
+        out += (out.empty() ? "'" : " '") + prefix + std::string(item.substr(0, equals)) + "'" +
+               std::string(item.substr(equals));
+    }
 }
 
 std::string finding_line(const Finding& finding) {
@@ -76,7 +98,7 @@ public:
             }
         }
         if (outcome.facts) {
-            add_perfdata(share[perf_part], *outcome.facts, *outcome.findings);
+            add_perfdata(share[status_perf_part], share[detail_perf_part], *outcome.facts, *outcome.findings);
         }
         return share;
     }
@@ -91,7 +113,8 @@ public:
             last_ok_summary_ = std::move(share[summary_part]);
         }
         long_text_ += share[long_part];
-        perf_.push_back(std::move(share[perf_part]));
+        status_perf_.push_back(std::move(share[status_perf_part]));
+        detail_perf_.push_back(std::move(share[detail_perf_part]));
         return {};
     }
 
@@ -100,20 +123,10 @@ public:
         std::string line = "RELAYMETRY " + std::string(to_string(state)) + " - " + status_text(input_errors);
         const bool several = states_.size() > 1;
         std::string first_perf, more_perf;
-        for (std::size_t i = 0; i < perf_.size(); ++i) {
-            std::string_view lines = perf_[i];
-            while (!lines.empty()) {
-                const auto end_of_line = lines.find('\n');
-                const auto item = lines.substr(0, end_of_line);
-                lines.remove_prefix(end_of_line == std::string_view::npos ? lines.size() : end_of_line + 1);
-                const auto equals = item.find('=');
-                const auto label = std::string(item.substr(0, equals));
-                const bool summary_item =
-                    label == "errors" || label == "warnings" || label == "notices" || label == "time";
-                auto& target = summary_item && !several ? first_perf : more_perf;
-                target += (target.empty() ? "" : " ") + std::string("'") + (several ? domains_[i] + " " : "") + label +
-                          "'" + std::string(item.substr(equals));
-            }
+        for (std::size_t i = 0; i < states_.size(); ++i) {
+            const auto prefix = several ? domains_[i] + " " : std::string();
+            append_perf(several ? more_perf : first_perf, prefix, status_perf_[i]);
+            append_perf(more_perf, prefix, detail_perf_[i]);
         }
         std::string out = line + (first_perf.empty() ? "" : " | " + first_perf) + "\n";
         for (const auto& error : input_errors) {
@@ -135,7 +148,7 @@ private:
         std::string text;
         std::size_t shown = 0, hidden = 0;
         for (const auto& finding : findings) {
-            const bool counts_for_state = nagios_state({finding}, options_.nagios) != NagiosState::ok;
+            const bool counts_for_state = nagios_state(finding.severity, options_.nagios) != NagiosState::ok;
             if (!counts_for_state) {
                 continue;
             }
@@ -173,12 +186,13 @@ private:
         return text.empty() ? "no domain checked" : text;
     }
 
-    void add_perfdata(std::string& part, const DomainFacts& facts, const Findings& findings) const {
+    void add_perfdata(std::string& status, std::string& part, const DomainFacts& facts,
+                      const Findings& findings) const {
         const auto summary = summarize(findings);
-        perf(part, "errors", std::to_string(summary.errors) + ";;;0;");
-        perf(part, "warnings", std::to_string(summary.warnings) + ";;;0;");
-        perf(part, "notices", std::to_string(summary.notices) + ";;;0;");
-        perf(part, "time", decimal_seconds(facts.duration) + "s;;;0;");
+        perf(status, "errors", std::to_string(summary.errors) + ";;;0;");
+        perf(status, "warnings", std::to_string(summary.warnings) + ";;;0;");
+        perf(status, "notices", std::to_string(summary.notices) + ";;;0;");
+        perf(status, "time", decimal_seconds(facts.duration) + "s;;;0;");
         const auto now = unix_seconds(facts.started_at);
         for (const auto& endpoint : tls_endpoints(facts)) {
             const auto where = endpoint.host + ":" + std::to_string(endpoint.port) +
@@ -205,7 +219,8 @@ private:
     std::vector<std::string> problems_;
     std::string last_ok_summary_;
     std::string long_text_;
-    std::vector<std::string> perf_;
+    std::vector<std::string> status_perf_;
+    std::vector<std::string> detail_perf_;
     std::vector<std::string> domains_;
 };
 

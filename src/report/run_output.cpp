@@ -89,14 +89,17 @@ NagiosState worse(NagiosState a, NagiosState b) {
     return rank(a) >= rank(b) ? a : b;
 }
 
+NagiosState nagios_state(Severity severity, const NagiosThresholds& thresholds) {
+    if (reaches(severity, thresholds.critical_on)) {
+        return NagiosState::critical;
+    }
+    return reaches(severity, thresholds.warning_on) ? NagiosState::warning : NagiosState::ok;
+}
+
 NagiosState nagios_state(const Findings& findings, const NagiosThresholds& thresholds) {
     auto state = NagiosState::ok;
     for (const auto& finding : findings) {
-        if (reaches(finding.severity, thresholds.critical_on)) {
-            state = worse(state, NagiosState::critical);
-        } else if (reaches(finding.severity, thresholds.warning_on)) {
-            state = worse(state, NagiosState::warning);
-        }
+        state = worse(state, nagios_state(finding.severity, thresholds));
     }
     return state;
 }

@@ -30,6 +30,8 @@ struct NagiosThresholds {
     std::optional<Severity> warning_on = Severity::warning;  // nullopt = never
     std::optional<Severity> critical_on = Severity::error;
 };
+// The state one finding of this severity makes on its own.
+NagiosState nagios_state(Severity severity, const NagiosThresholds& thresholds);
 // The state of one checked domain: the most severe finding against the thresholds.
 NagiosState nagios_state(const Findings& findings, const NagiosThresholds& thresholds);
 
