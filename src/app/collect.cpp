@@ -8,6 +8,7 @@
 #include "relaymetry/dns/answer_parser.hpp"
 #include "relaymetry/dns/discovery.hpp"
 #include "relaymetry/io/gather.hpp"
+#include "relaymetry/policy/dane.hpp"
 #include "relaymetry/policy/mta_sts_policy.hpp"
 #include "relaymetry/policy/mta_sts_txt.hpp"
 #include "relaymetry/policy/tls_rpt.hpp"
@@ -31,15 +32,24 @@ public:
         if (is_resolver_failure(result.status)) {
             ++m_facts->resolver_failures;
         }
+        if (result.dnssec == DnssecStatus::secure) {
+            m_facts->resolver_validates = true;  // only a validating resolver sets AD
+        }
         co_return result;
     }
 
-    // Asks the resolver something any working resolver answers at once from its cache (the root's A
-    // RRset: NODATA), beside the domain's own lookups. When every lookup of the domain fails, this
-    // tells "the resolver does not answer" from "the domain's name servers do not answer".
+    // Asks the resolver something any working resolver answers at once from its cache, the root's
+    // DNSKEY RRset, beside the domain's own lookups. When every lookup of the domain fails, this tells
+    // "the resolver does not answer" from "the domain's name servers do not answer"; and a validating
+    // resolver answers it with AD (the root is signed), which tells whether its AD bits mean anything.
     asio::awaitable<void> check_liveness() {
-        const auto result = co_await m_inner->lookup(".", RecordType::a);
+        const auto result = co_await m_inner->lookup(".", RecordType::dnskey);
         m_facts->resolver_answered_liveness = !is_resolver_failure(result.status);
+        if (result.dnssec == DnssecStatus::secure) {
+            m_facts->resolver_validates = true;
+        } else if (!is_failure(result.status) && !m_facts->resolver_validates) {
+            m_facts->resolver_validates = false;
+        }
     }
 
 private:
@@ -60,27 +70,38 @@ asio::awaitable<void> submission_branch(DomainFacts* facts, dns::Resolver* resol
     }
     auto results = co_await io::gather(std::move(probes));
     for (std::size_t i = 0; i < results.size(); ++i) {
-        submission.endpoints[i].addresses = std::move(results[i]);
+        auto& endpoint = submission.endpoints[i];
+        endpoint.addresses = std::move(results[i]);
+        if (endpoint.dane) {
+            policy::judge_dane(*endpoint.dane, endpoint.addresses);
+        }
     }
     facts->submission = std::move(submission);
 }
 
+// The MX hosts are not probed (yet): their TLSA records are judged on their own.
 asio::awaitable<void> mx_branch(DomainFacts* facts, dns::Resolver* resolver) {
     facts->mx = co_await dns::discover_mx(*resolver, facts->domain);
+    for (auto& dane : facts->mx->dane) {
+        policy::judge_dane(dane, {});
+    }
 }
 
 void note_failure(std::vector<LookupFailure>& failures, const LookupResult& result) {
     if (is_failure(result.status)) {
-        failures.push_back({result.name, result.type, result.status, result.error});
+        failures.push_back(
+            {result.name, result.type, result.status, result.error, result.dnssec, result.extended_error});
     }
 }
 
 void note_failures(std::vector<LookupFailure>& failures, const HostAddresses& host) {
     if (is_failure(host.v4_status)) {
-        failures.push_back({host.host, RecordType::a, host.v4_status, dns::describe_failure(host.v4_status)});
+        failures.push_back({host.host, RecordType::a, host.v4_status, dns::describe_failure(host.v4_status),
+                            host.dnssec, std::nullopt});
     }
     if (is_failure(host.v6_status)) {
-        failures.push_back({host.host, RecordType::aaaa, host.v6_status, dns::describe_failure(host.v6_status)});
+        failures.push_back({host.host, RecordType::aaaa, host.v6_status, dns::describe_failure(host.v6_status),
+                            host.dnssec, std::nullopt});
     }
 }
 
@@ -118,6 +139,23 @@ asio::awaitable<void> tls_rpt_branch(DomainFacts* facts, dns::Resolver* resolver
     auto tls_rpt = policy::tls_rpt_facts(txt.status, txt.txt);
     note_failure(tls_rpt.lookup_failures, txt);
     facts->tls_rpt = std::move(tls_rpt);
+}
+
+// The DNSSEC status of the domain's zone, from the first lookup at the domain itself that says.
+DnssecStatus domain_dnssec(const DomainFacts& facts) {
+    std::vector<DnssecStatus> seen;
+    if (facts.mx) {
+        seen.push_back(facts.mx->dnssec);
+    }
+    if (facts.submission) {
+        seen.push_back(facts.submission->srv_dnssec);
+    }
+    for (const auto status : seen) {
+        if (status != DnssecStatus::indeterminate) {
+            return status;
+        }
+    }
+    return DnssecStatus::indeterminate;
 }
 
 // RFC 8461 §4.1: which MX hosts the policy's patterns cover. Needs both chains' results.
@@ -177,6 +215,7 @@ asio::awaitable<DomainFacts> collect(std::string domain, std::shared_ptr<const C
         facts.mta_sts = std::move(mta_sts.facts);
     }
     derive_mx_coverage(facts);
+    facts.dns.domain_dnssec = domain_dnssec(facts);
     facts.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     co_return facts;
 }

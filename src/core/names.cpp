@@ -1,4 +1,6 @@
 // The one place where enum values get the names that users see in JSON and text.
+#include <array>
+
 #include "relaymetry/core/dns_types.hpp"
 #include "relaymetry/core/facts.hpp"
 #include "relaymetry/core/finding.hpp"
@@ -29,6 +31,89 @@ std::string_view to_string(RecordType type) {
         case RecordType::txt: return "TXT";
         case RecordType::aaaa: return "AAAA";
         case RecordType::srv: return "SRV";
+        case RecordType::dnskey: return "DNSKEY";
+        case RecordType::tlsa: return "TLSA";
+    }
+    return "unknown";
+}
+
+std::string_view to_string(DnssecStatus status) {
+    switch (status) {
+        case DnssecStatus::secure: return "secure";
+        case DnssecStatus::insecure: return "insecure";
+        case DnssecStatus::bogus: return "bogus";
+        case DnssecStatus::indeterminate: return "indeterminate";
+    }
+    return "unknown";
+}
+
+DnssecStatus weaker(DnssecStatus left, DnssecStatus right) {
+    const auto rank = [](DnssecStatus status) {
+        switch (status) {
+            case DnssecStatus::bogus: return 0;
+            case DnssecStatus::indeterminate: return 1;
+            case DnssecStatus::insecure: return 2;
+            case DnssecStatus::secure: return 3;
+        }
+        return 1;
+    };
+    return rank(left) <= rank(right) ? left : right;
+}
+
+std::string_view extended_error_name(std::uint16_t code) {
+    static constexpr std::array<std::string_view, 25> k_names = {"Other Error",
+                                                                 "Unsupported DNSKEY Algorithm",
+                                                                 "Unsupported DS Digest Type",
+                                                                 "Stale Answer",
+                                                                 "Forged Answer",
+                                                                 "DNSSEC Indeterminate",
+                                                                 "DNSSEC Bogus",
+                                                                 "Signature Expired",
+                                                                 "Signature Not Yet Valid",
+                                                                 "DNSKEY Missing",
+                                                                 "RRSIGs Missing",
+                                                                 "No Zone Key Bit Set",
+                                                                 "NSEC Missing",
+                                                                 "Cached Error",
+                                                                 "Not Ready",
+                                                                 "Blocked",
+                                                                 "Censored",
+                                                                 "Filtered",
+                                                                 "Prohibited",
+                                                                 "Stale NXDOMAIN Answer",
+                                                                 "Not Authoritative",
+                                                                 "Not Supported",
+                                                                 "No Reachable Authority",
+                                                                 "Network Error",
+                                                                 "Invalid Data"};
+    return code < k_names.size() ? k_names[code] : "Unknown";
+}
+
+std::string to_hex(const std::vector<std::uint8_t>& bytes) {
+    static constexpr char k_digits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(bytes.size() * 2);
+    for (const auto byte : bytes) {
+        out.push_back(k_digits[byte >> 4]);
+        out.push_back(k_digits[byte & 0x0F]);
+    }
+    return out;
+}
+
+std::string presentation(const TlsaRecord& record) {
+    return std::to_string(record.usage) + " " + std::to_string(record.selector) + " " +
+           std::to_string(record.matching_type) + " " + to_hex(record.data);
+}
+
+std::string_view to_string(TlsaProblem problem) {
+    switch (problem) {
+        case TlsaProblem::none: return "none";
+        case TlsaProblem::unknown_usage: return "unknown-usage";
+        case TlsaProblem::unknown_selector: return "unknown-selector";
+        case TlsaProblem::unknown_matching_type: return "unknown-matching-type";
+        case TlsaProblem::pkix_usage_for_mx: return "pkix-usage-for-mx";
+        case TlsaProblem::wrong_length: return "wrong-length";
+        case TlsaProblem::empty_data: return "empty-data";
     }
     return "unknown";
 }
@@ -78,6 +163,7 @@ std::string_view to_string(DiscoverySource source) {
         case DiscoverySource::fallback: return "fallback";
         case DiscoverySource::none: return "none";
         case DiscoverySource::disabled: return "disabled";
+        case DiscoverySource::lookup_failed: return "lookup-failed";
     }
     return "unknown";
 }

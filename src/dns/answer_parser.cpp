@@ -5,6 +5,7 @@
 #include <ares.h>
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <array>
 #include <climits>
 #include <memory>
@@ -153,6 +154,12 @@ std::string describe_failure(LookupStatus status) {
 
 namespace {
 
+constexpr std::uint16_t k_type_opt = 41;
+constexpr std::uint16_t k_option_extended_error = 15;  // RFC 8914 §2
+constexpr std::size_t k_max_extended_error_text = 512;
+constexpr std::size_t k_max_tlsa_data = 16384;  // a full certificate (matching type 0) fits
+constexpr unsigned char k_flag_ad = 0x20;       // byte 3 of the header (RFC 4035 §3.2.3)
+
 // Skips one (possibly compressed) name at `at`; false when it runs off the message or is not a name.
 bool skip_name(std::span<const unsigned char> message, std::size_t& at) {
     while (at < message.size()) {
@@ -176,34 +183,128 @@ std::uint16_t read16(std::span<const unsigned char> message, std::size_t at) {
     return static_cast<std::uint16_t>(message[at] << 8 | message[at + 1]);
 }
 
+enum class Section { answer, authority, additional };
+
+struct RecordView {
+    Section section = Section::answer;
+    std::uint16_t type = 0;
+    std::uint32_t ttl = 0;
+    std::span<const unsigned char> rdata;
+};
+
+// Calls visit(RecordView) for every record after the question section, in order; false when the
+// message does not parse (the records visited before then may have been seen).
+template <typename Visit>
+bool for_each_record(std::span<const unsigned char> message, Visit&& visit) {
+    if (message.size() < k_header_size) {
+        return false;
+    }
+    std::size_t at = k_header_size;
+    for (auto questions = read16(message, 4); questions > 0; --questions) {
+        if (!skip_name(message, at) || (at += 4) > message.size()) {
+            return false;
+        }
+    }
+    const std::array counts{read16(message, 6), read16(message, 8), read16(message, 10)};
+    for (std::size_t section = 0; section < counts.size(); ++section) {
+        for (auto records = counts[section]; records > 0; --records) {
+            if (!skip_name(message, at) || at + 10 > message.size()) {
+                return false;
+            }
+            RecordView record;
+            record.section = static_cast<Section>(section);
+            record.type = read16(message, at);
+            record.ttl = static_cast<std::uint32_t>(read16(message, at + 4)) << 16 | read16(message, at + 6);
+            const std::size_t length = read16(message, at + 8);
+            at += 10;
+            if (at + length > message.size()) {
+                return false;
+            }
+            record.rdata = message.subspan(at, length);
+            at += length;
+            visit(record);
+        }
+    }
+    return true;
+}
+
+// RFC 8914 §2: INFO-CODE, then EXTRA-TEXT, inside the OPT record's options.
+std::optional<ExtendedDnsError> extended_error(std::span<const unsigned char> response) {
+    std::optional<ExtendedDnsError> found;
+    for_each_record(response, [&](const RecordView& record) {
+        if (record.section != Section::additional || record.type != k_type_opt || found) {
+            return;
+        }
+        const auto options = record.rdata;
+        for (std::size_t at = 0; at + 4 <= options.size();) {
+            const auto code = read16(options, at);
+            const std::size_t length = read16(options, at + 2);
+            at += 4;
+            if (at + length > options.size()) {
+                return;
+            }
+            if (code == k_option_extended_error && length >= 2) {
+                ExtendedDnsError error;
+                error.code = read16(options, at);
+                const auto text = options.subspan(at + 2, std::min(length - 2, k_max_extended_error_text));
+                error.text.assign(text.begin(), text.end());
+                while (!error.text.empty() && error.text.back() == '\0') {
+                    error.text.pop_back();  // some resolvers terminate the text (RFC 8914 says not to)
+                }
+                found = std::move(error);
+                return;
+            }
+            at += length;
+        }
+    });
+    return found;
+}
+
+// TLSA (RFC 6698 §2.1) and DNSKEY answers, which c-ares has no parser for. A TLSA record shorter than
+// its three fixed fields makes the answer malformed; DNSKEY records are only counted.
+int parse_records_by_hand(std::span<const unsigned char> response, RecordType type, LookupResult& result) {
+    bool short_record = false;
+    bool any = false;
+    const bool parsed = for_each_record(response, [&](const RecordView& record) {
+        if (record.section != Section::answer || record.type != static_cast<std::uint16_t>(type)) {
+            return;
+        }
+        any = true;
+        if (type != RecordType::tlsa || result.tlsa.size() == k_max_records_per_answer) {
+            return;
+        }
+        if (record.rdata.size() < 3) {
+            short_record = true;
+            return;
+        }
+        TlsaRecord tlsa;
+        tlsa.usage = record.rdata[0];
+        tlsa.selector = record.rdata[1];
+        tlsa.matching_type = record.rdata[2];
+        const auto data = record.rdata.subspan(3, std::min(record.rdata.size() - 3, k_max_tlsa_data));
+        tlsa.data.assign(data.begin(), data.end());
+        result.tlsa.push_back(std::move(tlsa));
+    });
+    if (!parsed || short_record) {
+        return ARES_EBADRESP;
+    }
+    return any ? ARES_SUCCESS : ARES_ENODATA;
+}
+
 }  // namespace
 
 std::optional<std::uint32_t> smallest_ttl(std::span<const unsigned char> response) {
-    if (response.size() < k_header_size) {
-        return std::nullopt;
-    }
-    std::size_t at = k_header_size;
-    for (auto questions = read16(response, 4); questions > 0; --questions) {
-        if (!skip_name(response, at) || (at += 4) > response.size()) {
-            return std::nullopt;
-        }
-    }
     // The answer and authority sections (RFC 2308 §5: a negative answer lives as long as its SOA).
     std::optional<std::uint32_t> smallest;
-    for (auto records = read16(response, 6) + read16(response, 8); records > 0; --records) {
-        if (!skip_name(response, at) || at + 10 > response.size()) {
-            return std::nullopt;
+    const bool parsed = for_each_record(response, [&](const RecordView& record) {
+        if (record.section == Section::additional) {
+            return;
         }
-        const std::uint32_t ttl = static_cast<std::uint32_t>(read16(response, at + 4)) << 16 | read16(response, at + 6);
         // RFC 2181 §8: a TTL with the top bit set counts as zero.
-        const std::uint32_t effective = ttl > 0x7FFFFFFFu ? 0 : ttl;
+        const std::uint32_t effective = record.ttl > 0x7FFFFFFFu ? 0 : record.ttl;
         smallest = smallest ? std::min(*smallest, effective) : effective;
-        at += 10 + read16(response, at + 8);
-        if (at > response.size()) {
-            return std::nullopt;
-        }
-    }
-    return smallest;
+    });
+    return parsed ? smallest : std::nullopt;
 }
 
 LookupResult parse_answer(std::span<const unsigned char> response, std::string name, RecordType type) {
@@ -215,10 +316,15 @@ LookupResult parse_answer(std::span<const unsigned char> response, std::string n
         result.error = describe_failure(result.status);
         return result;
     }
+    result.extended_error = extended_error(response);
+    // Only a validating resolver's positive or negative answer carries a DNSSEC verdict; whether it
+    // was bogus is learned by asking again with CD (the resolver's job, not the parser's).
+    const auto validated = (response[3] & k_flag_ad) != 0 ? DnssecStatus::secure : DnssecStatus::insecure;
     switch (response[3] & 0x0F) {
         case 0: break;
         case k_rcode_nxdomain:
             result.status = LookupStatus::nxdomain;
+            result.dnssec = validated;
             result.ttl = smallest_ttl(response);
             return result;
         case k_rcode_refused:
@@ -241,9 +347,12 @@ LookupResult parse_answer(std::span<const unsigned char> response, std::string n
         case RecordType::srv: status = parse_srv(data, size, result); break;
         case RecordType::mx: status = parse_mx(data, size, result); break;
         case RecordType::txt: status = parse_txt(data, size, result); break;
+        case RecordType::dnskey:
+        case RecordType::tlsa: status = parse_records_by_hand(response, type, result); break;
     }
     result.status = status_of(status);
-    const bool empty = result.addresses.empty() && result.srv.empty() && result.mx.empty() && result.txt.empty();
+    const bool empty = result.addresses.empty() && result.srv.empty() && result.mx.empty() && result.txt.empty() &&
+                       result.tlsa.empty() && type != RecordType::dnskey;
     if (result.status == LookupStatus::answer && empty) {
         result.status = LookupStatus::nodata;  // records of other types only (e.g. a bare CNAME)
     }
@@ -252,6 +361,10 @@ LookupResult parse_answer(std::span<const unsigned char> response, std::string n
         result.srv.clear();
         result.mx.clear();
         result.txt.clear();
+        result.tlsa.clear();
+    }
+    if (result.status == LookupStatus::answer || result.status == LookupStatus::nodata) {
+        result.dnssec = validated;
     }
     result.error = describe_failure(result.status);
     if (!is_failure(result.status)) {

@@ -23,6 +23,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "relaymetry/dns/answer_parser.hpp"
+#include "relaymetry/dns/query.hpp"
 #include "relaymetry/dns/resolver.hpp"
 
 namespace relaymetry::dns {
@@ -31,11 +32,7 @@ namespace asio = boost::asio;
 
 namespace {
 
-// RFC 6891 §6.2.5 and the DNS Flag Day 2020 recommendation: large enough for the answers we ask for,
-// small enough to avoid IP fragmentation.
-constexpr int k_edns_payload = 1232;
 constexpr std::uint16_t k_dns_port = 53;
-constexpr int k_class_in = 1;
 
 struct ServerAddress {
     int family = AF_INET;
@@ -134,12 +131,13 @@ struct Watch {
 // A lookup in flight: the c-ares callback fills `result` and cancels `wake`, which the awaiting
 // coroutine waits on. The callback never resumes the coroutine inline: cancel() posts its completion.
 struct QueryState {
-    QueryState(asio::any_io_executor executor, std::string query_name, RecordType query_type)
-        : name(std::move(query_name)), type(query_type), wake(std::move(executor)) {
+    QueryState(asio::any_io_executor executor, std::string query_name, RecordType query_type, bool cd)
+        : name(std::move(query_name)), type(query_type), checking_disabled(cd), wake(std::move(executor)) {
         wake.expires_at(asio::steady_timer::time_point::max());
     }
     std::string name;
     RecordType type;
+    bool checking_disabled;
     std::optional<LookupResult> result;
     asio::steady_timer wake;
 };
@@ -220,8 +218,9 @@ public:
 
         ares_options options{};
         // NOCHECKRESP: a SERVFAIL or REFUSED answer is the result, not a reason to report "could not
-        // contact the server". EDNS0 (RFC 6891) for answers over 512 bytes; truncated UDP answers are
-        // retried over TCP (RFC 7766 §5), c-ares' default as long as IGNTC stays unset.
+        // contact the server". The queries carry their own OPT record (query.hpp); ARES_FLAG_EDNS
+        // sizes c-ares' receive buffer to match. Truncated UDP answers are retried over TCP
+        // (RFC 7766 §5), c-ares' default as long as IGNTC stays unset.
         options.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_EDNS;
         options.timeout = static_cast<int>(std::clamp<std::int64_t>(config.try_timeout.count(), 1, 60'000));
         options.tries = std::max(config.tries, 1);
@@ -257,8 +256,8 @@ public:
     }
 
     // Starts a query; the returned state may already hold the result (c-ares can call back at once).
-    std::shared_ptr<QueryState> start(std::string name, RecordType type) {
-        auto state = std::make_shared<QueryState>(m_executor, std::move(name), type);
+    std::shared_ptr<QueryState> start(std::string name, RecordType type, bool checking_disabled) {
+        auto state = std::make_shared<QueryState>(m_executor, std::move(name), type, checking_disabled);
         if (!m_setup_error.empty() || m_channel == nullptr) {
             state->result = failure(state->name, type, LookupStatus::timeout,
                                     m_setup_error.empty() ? "the DNS resolver is shut down" : m_setup_error);
@@ -268,12 +267,16 @@ public:
             state->result = result_of(*state, ARES_ECANCELLED, nullptr, 0);
             return state;
         }
+        const auto query = build_query(state->name, type, checking_disabled);
+        if (!query) {
+            state->result = result_of(*state, ARES_EBADNAME, nullptr, 0);
+            return state;
+        }
         if (m_pending++ == 0) {
             arm_deadline();
         }
         auto* pending = new PendingQuery{state, this};  // owned by c-ares until the callback
-        ares_query(m_channel.get(), state->name.c_str(), k_class_in, static_cast<int>(type), &CaresCore::on_query_done,
-                   pending);
+        ares_send(m_channel.get(), query->data(), static_cast<int>(query->size()), &CaresCore::on_query_done, pending);
         schedule_timeout();
         return state;
     }
@@ -436,10 +439,30 @@ public:
     CaresResolver(const CaresResolver&) = delete;
     CaresResolver& operator=(const CaresResolver&) = delete;
 
+    // RFC 4035 §3.2.2: a validating resolver answers SERVFAIL when the signatures do not validate,
+    // and answers normally when asked again with CD (checking disabled). So a SERVFAIL is asked once
+    // more with CD: an answer then means bogus, another failure means the zone's servers are broken.
     asio::awaitable<LookupResult> lookup(std::string name, RecordType type) override {
+        auto result = co_await ask(name, type, false);
+        if (result.status != LookupStatus::servfail) {
+            co_return result;
+        }
+        const auto unchecked = co_await ask(std::move(name), type, true);
+        if (!is_failure(unchecked.status)) {
+            result.dnssec = DnssecStatus::bogus;
+            result.error =
+                "the resolver rejected the answer as DNSSEC-bogus (SERVFAIL; asked again with checking "
+                "disabled, it answered " +
+                std::string{to_string(unchecked.status)} + ")";
+        }
+        co_return result;
+    }
+
+private:
+    asio::awaitable<LookupResult> ask(std::string name, RecordType type, bool checking_disabled) {
         // Only the state is touched after the suspension: the resolver itself may be gone by then,
         // in which case close() has already completed the state.
-        auto state = m_core->start(std::move(name), type);
+        auto state = m_core->start(std::move(name), type, checking_disabled);
         if (!state->result) {
             boost::system::error_code ignored;
             co_await state->wake.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
@@ -451,7 +474,6 @@ public:
         co_return std::move(*state->result);
     }
 
-private:
     std::shared_ptr<CaresCore> m_core;
 };
 

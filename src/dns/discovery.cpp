@@ -21,11 +21,13 @@ constexpr std::string_view k_implicit_tls_service = "_submissions._tcp";  // RFC
 constexpr std::string_view k_starttls_service = "_submission._tcp";       // RFC 6186 §3.1
 constexpr std::uint16_t k_implicit_tls_port = 465;                        // RFC 8314 §7.3
 constexpr std::uint16_t k_starttls_port = 587;                            // RFC 6409 §3.1
+constexpr std::uint16_t k_smtp_port = 25;                                 // RFC 7672 §2.2
 constexpr std::size_t k_max_mx_hosts = 32;
 
 void note_failure(const LookupResult& result, std::vector<LookupFailure>& failures) {
     if (is_failure(result.status)) {
-        failures.push_back(LookupFailure{result.name, result.type, result.status, result.error});
+        failures.push_back(
+            LookupFailure{result.name, result.type, result.status, result.error, result.dnssec, result.extended_error});
     }
 }
 
@@ -50,6 +52,7 @@ asio::awaitable<Resolution> resolve_with_failures(Resolver& resolver, std::strin
     resolution.host.host = host;
     resolution.host.v4_status = v4.status;
     resolution.host.v6_status = v6.status;
+    resolution.host.dnssec = weaker(v4.dnssec, v6.dnssec);
     for (auto* result : {&v4, &v6}) {
         const auto count = std::min(result->addresses.size(), k_max_addresses_per_family);
         resolution.host.addresses.insert(resolution.host.addresses.end(), result->addresses.begin(),
@@ -81,6 +84,48 @@ std::vector<SrvRecord> srv_records(const LookupResult& result, std::string_view 
     return records;
 }
 
+// RFC 6698 §3: the TLSA records of a service on `port` of `host`.
+asio::awaitable<DaneFacts> lookup_tlsa(Resolver& resolver, std::string host, std::uint16_t port) {
+    DaneFacts dane;
+    dane.name = "_" + std::to_string(port) + "._tcp." + host;
+    dane.host = std::move(host);
+    dane.port = port;
+    auto result = co_await resolver.lookup(dane.name, RecordType::tlsa);
+    dane.status = result.status;
+    dane.dnssec = result.dnssec;
+    dane.extended_error = std::move(result.extended_error);
+    dane.records = std::move(result.tlsa);
+    co_return dane;
+}
+
+struct TlsaKey {
+    std::string host;
+    std::uint16_t port = 0;
+    bool operator==(const TlsaKey&) const = default;
+};
+
+// Looks up every (host, port) in `keys` at once; results in the order of `keys`.
+asio::awaitable<std::vector<DaneFacts>> lookup_all_tlsa(Resolver& resolver, std::vector<TlsaKey> keys) {
+    std::vector<asio::awaitable<DaneFacts>> tasks;
+    tasks.reserve(keys.size());
+    for (const auto& key : keys) {
+        tasks.push_back(lookup_tlsa(resolver, key.host, key.port));
+    }
+    co_return co_await io::gather(std::move(tasks));
+}
+
+void note_tlsa_failures(const std::vector<DaneFacts>& all, std::vector<LookupFailure>& failures) {
+    for (const auto& dane : all) {
+        if (is_failure(dane.status)) {
+            failures.push_back(LookupFailure{dane.name, RecordType::tlsa, dane.status,
+                                             dane.dnssec == DnssecStatus::bogus
+                                                 ? "the resolver rejected the answer as DNSSEC-bogus"
+                                                 : describe_failure(dane.status),
+                                             dane.dnssec, dane.extended_error});
+        }
+    }
+}
+
 Endpoint make_endpoint(std::string host, std::uint16_t port, Security security, bool from_srv) {
     Endpoint endpoint;
     endpoint.host = std::move(host);
@@ -108,6 +153,7 @@ asio::awaitable<SubmissionFacts> discover_submission(Resolver& resolver, std::st
     note_failure(implicit_srv, facts.lookup_failures);
     note_failure(starttls_srv, facts.lookup_failures);
 
+    facts.srv_dnssec = weaker(implicit_srv.dnssec, starttls_srv.dnssec);
     // RFC 8314 §5.1 lists _submissions first: implicit TLS is the preferred way in.
     facts.srv = srv_records(implicit_srv, k_implicit_tls_service);
     auto starttls_records = srv_records(starttls_srv, k_starttls_service);
@@ -117,6 +163,7 @@ asio::awaitable<SubmissionFacts> discover_submission(Resolver& resolver, std::st
         // RFC 6186 §3: SRV records, once published, are the whole truth: no guessing at smtp.<domain>.
         // A target of "." means the service is decidedly not offered (RFC 2782).
         std::vector<std::string> targets;
+        std::vector<TlsaKey> tlsa_keys;
         for (const auto& record : facts.srv) {
             if (record.target == ".") {
                 continue;
@@ -130,17 +177,31 @@ asio::awaitable<SubmissionFacts> discover_submission(Resolver& resolver, std::st
                 continue;  // the same server listed twice (e.g. under two weights) is probed once
             }
             facts.endpoints.push_back(make_endpoint(record.target, record.port, security, true));
+            auto& endpoint = facts.endpoints.back();
+            endpoint.srv_dnssec = security == Security::implicit_tls ? implicit_srv.dnssec : starttls_srv.dnssec;
             if (std::find(targets.begin(), targets.end(), record.target) == targets.end()) {
                 targets.push_back(record.target);
             }
+            // RFC 7673 §3: TLSA records count only behind a secure SRV RRset; looked up beside the
+            // target's addresses, so DANE adds no round trip.
+            const TlsaKey key{record.target, record.port};
+            if (endpoint.srv_dnssec == DnssecStatus::secure &&
+                std::find(tlsa_keys.begin(), tlsa_keys.end(), key) == tlsa_keys.end()) {
+                tlsa_keys.push_back(key);
+            }
         }
         facts.source = facts.endpoints.empty() ? DiscoverySource::disabled : DiscoverySource::srv;
-        auto resolutions = co_await resolve_all(resolver, targets);
+        auto [resolutions, tlsa] = co_await (resolve_all(resolver, targets) && lookup_all_tlsa(resolver, tlsa_keys));
         for (auto& endpoint : facts.endpoints) {
             const auto index =
                 static_cast<std::size_t>(std::find(targets.begin(), targets.end(), endpoint.host) - targets.begin());
             endpoint.resolution = resolutions[index].host;
+            const auto found = std::find(tlsa_keys.begin(), tlsa_keys.end(), TlsaKey{endpoint.host, endpoint.port});
+            if (found != tlsa_keys.end()) {
+                endpoint.dane = tlsa[static_cast<std::size_t>(found - tlsa_keys.begin())];
+            }
         }
+        note_tlsa_failures(tlsa, facts.lookup_failures);
         for (const auto& resolution : resolutions) {
             facts.lookup_failures.insert(facts.lookup_failures.end(), resolution.failures.begin(),
                                          resolution.failures.end());
@@ -152,7 +213,7 @@ asio::awaitable<SubmissionFacts> discover_submission(Resolver& resolver, std::st
     // on 465 and 587. Only when both SRV names are authoritatively absent: a failed SRV lookup may
     // hide records, and then nothing can be concluded.
     if (!is_absent(implicit_srv.status) || !is_absent(starttls_srv.status)) {
-        facts.source = DiscoverySource::none;
+        facts.source = DiscoverySource::lookup_failed;
         co_return facts;
     }
     facts.lookup_failures.insert(facts.lookup_failures.end(), smtp.failures.begin(), smtp.failures.end());
@@ -173,6 +234,7 @@ asio::awaitable<MxFacts> discover_mx(Resolver& resolver, std::string domain) {
     auto result = co_await resolver.lookup(domain, RecordType::mx);
     MxFacts facts;
     facts.status = result.status;
+    facts.dnssec = result.dnssec;
     note_failure(result, facts.lookup_failures);
     if (result.status != LookupStatus::answer) {
         co_return facts;
@@ -194,7 +256,16 @@ asio::awaitable<MxFacts> discover_mx(Resolver& resolver, std::string domain) {
             hosts.push_back(record.host);
         }
     }
-    auto resolutions = co_await resolve_all(resolver, std::move(hosts));
+    // RFC 7672 §2.2: TLSA records of an MX host count only behind a secure MX RRset.
+    std::vector<TlsaKey> tlsa_keys;
+    if (facts.dnssec == DnssecStatus::secure) {
+        for (const auto& host : hosts) {
+            tlsa_keys.push_back(TlsaKey{host, k_smtp_port});
+        }
+    }
+    auto [resolutions, tlsa] = co_await (resolve_all(resolver, hosts) && lookup_all_tlsa(resolver, tlsa_keys));
+    facts.dane = std::move(tlsa);
+    note_tlsa_failures(facts.dane, facts.lookup_failures);
     for (auto& resolution : resolutions) {
         facts.lookup_failures.insert(facts.lookup_failures.end(), resolution.failures.begin(),
                                      resolution.failures.end());

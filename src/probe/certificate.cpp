@@ -263,9 +263,10 @@ CertificateInfo describe_certificate(X509* cert) {
     info.self_signed = X509_self_signed(cert, 0) == 1;
     info.der = der_of(cert, i2d_X509);
     info.sha256 = digest_hex(info.der, EVP_sha256());
-    const auto spki = der_of(X509_get_X509_PUBKEY(cert), i2d_X509_PUBKEY);
-    info.spki_sha256 = digest_hex(spki, EVP_sha256());
-    info.spki_sha512 = digest_hex(spki, EVP_sha512());
+    info.sha512 = digest_hex(info.der, EVP_sha512());
+    info.spki_der = der_of(X509_get_X509_PUBKEY(cert), i2d_X509_PUBKEY);
+    info.spki_sha256 = digest_hex(info.spki_der, EVP_sha256());
+    info.spki_sha512 = digest_hex(info.spki_der, EVP_sha512());
     return info;
 }
 

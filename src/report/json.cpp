@@ -38,13 +38,22 @@ Json strings(const std::vector<std::string>& values) {
     return Json(values);
 }
 
+Json extended_error_json(const std::optional<ExtendedDnsError>& error) {
+    if (!error) {
+        return nullptr;
+    }
+    return object({{"code", error->code}, {"name", extended_error_name(error->code)}, {"text", error->text}});
+}
+
 Json lookup_failures_json(const std::vector<LookupFailure>& failures) {
     Json array = Json::array();
     for (const auto& failure : failures) {
         array.push_back(object({{"name", failure.name},
                                 {"type", to_string(failure.type)},
                                 {"status", to_string(failure.status)},
-                                {"error", failure.error}}));
+                                {"error", failure.error},
+                                {"dnssec", to_string(failure.dnssec)},
+                                {"extended_error", extended_error_json(failure.extended_error)}}));
     }
     return array;
 }
@@ -53,7 +62,39 @@ Json resolution_json(const HostAddresses& resolution) {
     return object({{"host", resolution.host},
                    {"v4_status", to_string(resolution.v4_status)},
                    {"v6_status", to_string(resolution.v6_status)},
-                   {"addresses", strings(resolution.addresses)}});
+                   {"addresses", strings(resolution.addresses)},
+                   {"dnssec", to_string(resolution.dnssec)}});
+}
+
+Json dane_json(const DaneFacts& dane) {
+    Json records = Json::array();
+    for (std::size_t i = 0; i < dane.records.size(); ++i) {
+        const auto& record = dane.records[i];
+        const auto problem = i < dane.problems.size() ? dane.problems[i] : TlsaProblem::none;
+        records.push_back(
+            object({{"usage", record.usage},
+                    {"selector", record.selector},
+                    {"matching_type", record.matching_type},
+                    {"data", to_hex(record.data)},
+                    {"problem", problem == TlsaProblem::none ? Json(nullptr) : Json(to_string(problem))}}));
+    }
+    Json addresses = Json::array();
+    for (const auto& check : dane.addresses) {
+        Json matches = Json::array();
+        for (const auto& match : check.matches) {
+            matches.push_back(object({{"record", match.record}, {"certificate", match.certificate}}));
+        }
+        addresses.push_back(
+            object({{"address", check.address}, {"chain_seen", check.chain_seen}, {"matches", std::move(matches)}}));
+    }
+    return object({{"name", dane.name},
+                   {"host", dane.host},
+                   {"port", dane.port},
+                   {"status", to_string(dane.status)},
+                   {"dnssec", to_string(dane.dnssec)},
+                   {"extended_error", extended_error_json(dane.extended_error)},
+                   {"records", std::move(records)},
+                   {"addresses", std::move(addresses)}});
 }
 
 Json verify_failure_code(const std::optional<VerifyFailure>& failure) {
@@ -182,10 +223,15 @@ Json submission_json(const SubmissionFacts& submission, std::int64_t now) {
                                     {"port", endpoint.port},
                                     {"security", to_string(endpoint.security)},
                                     {"from_srv", endpoint.from_srv},
+                                    {"srv_dnssec", to_string(endpoint.srv_dnssec)},
                                     {"resolution", resolution_json(endpoint.resolution)},
-                                    {"addresses", std::move(addresses)}}));
+                                    {"addresses", std::move(addresses)},
+                                    {"dane", endpoint.dane ? dane_json(*endpoint.dane) : Json(nullptr)}}));
     }
-    return object({{"discovery", {{"source", to_string(submission.source)}, {"srv", std::move(srv)}}},
+    return object({{"discovery",
+                    {{"source", to_string(submission.source)},
+                     {"srv", std::move(srv)},
+                     {"dnssec", to_string(submission.srv_dnssec)}}},
                    {"endpoints", std::move(endpoints)},
                    {"lookup_failures", lookup_failures_json(submission.lookup_failures)}});
 }
@@ -199,10 +245,16 @@ Json mx_json(const MxFacts& mx) {
     for (const auto& host : mx.hosts) {
         hosts.push_back(resolution_json(host));
     }
+    Json dane = Json::array();
+    for (const auto& entry : mx.dane) {
+        dane.push_back(dane_json(entry));
+    }
     return object({{"status", to_string(mx.status)},
+                   {"dnssec", to_string(mx.dnssec)},
                    {"records", std::move(records)},
                    {"null_mx", mx.null_mx},
                    {"hosts", std::move(hosts)},
+                   {"dane", std::move(dane)},
                    {"lookup_failures", lookup_failures_json(mx.lookup_failures)}});
 }
 
@@ -376,7 +428,9 @@ std::string render_json(const DomainFacts& facts, const Findings& findings) {
                          {{"resolvers", strings(facts.dns.resolvers)},
                           {"lookups", facts.dns.lookups},
                           {"resolver_failures", facts.dns.resolver_failures},
-                          {"resolver_unreachable", resolver_unreachable(facts.dns)}}},
+                          {"resolver_unreachable", resolver_unreachable(facts.dns)},
+                          {"validating", optional_json(facts.dns.resolver_validates)},
+                          {"domain_dnssec", to_string(facts.dns.domain_dnssec)}}},
                         {"findings", findings_json(findings)},
                         {"summary", summary_json(findings)}});
     return dump(json);

@@ -213,6 +213,9 @@ void write_submission(Writer& writer, const DomainFacts& facts, const Findings& 
         case DiscoverySource::fallback: writer.line(1, "discovery: no SRV records; trying smtp." + facts.domain); break;
         case DiscoverySource::none: writer.line(1, "discovery: no SRV records and no smtp." + facts.domain); break;
         case DiscoverySource::disabled: writer.line(1, "discovery: SRV records say submission is not offered"); break;
+        case DiscoverySource::lookup_failed:
+            writer.line(1, "discovery: an SRV lookup failed, so whether SRV records exist is unknown");
+            break;
     }
     for (const auto& srv : submission.srv) {
         writer.line(2, safe(srv.service) + "." + facts.domain + " SRV " + std::to_string(srv.priority) + " " +

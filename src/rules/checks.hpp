@@ -150,4 +150,27 @@ void check_tls_rpt_rua_repeated(const DomainFacts& facts, const RuleOptions& opt
 void check_dns_resolver_unreachable(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_dns_lookup_failed(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 
+// ---- DNSSEC (dnssec.cpp) ----------------------------------------------------------------------------
+// DNSSEC and DANE are judged only through a resolver known to validate.
+inline bool dnssec_judged(const DomainFacts& facts) {
+    return facts.dns.resolver_validates == true;
+}
+// Whether dnssec.bogus reports this failure (dns.lookup-failed then does not).
+bool is_reported_bogus(const DomainFacts& facts, const LookupFailure& failure);
+// "extended DNS error 7, Signature Expired: \"...\"", or empty.
+std::string extended_error_text(const std::optional<ExtendedDnsError>& error);
+void check_dnssec_resolver_not_validating(const DomainFacts& facts, const RuleOptions& options, Findings& out);
+void check_dnssec_bogus(const DomainFacts& facts, const RuleOptions& options, Findings& out);
+void check_dnssec_unsigned(const DomainFacts& facts, const RuleOptions& options, Findings& out);
+
+// ---- DANE (dane.cpp) --------------------------------------------------------------------------------
+void check_submission_srv_unsigned_outside(const DomainFacts& facts, const RuleOptions& options, Findings& out);
+void check_dane_tlsa_invalid(const DomainFacts& facts, const RuleOptions& options, Findings& out);
+void check_dane_tlsa_unusable(const DomainFacts& facts, const RuleOptions& options, Findings& out);
+void check_dane_tlsa_mismatch(const DomainFacts& facts, const RuleOptions& options, Findings& out);
+void check_dane_ta_not_in_chain(const DomainFacts& facts, const RuleOptions& options, Findings& out);
+void check_dane_no_rollover_key(const DomainFacts& facts, const RuleOptions& options, Findings& out);
+void check_dane_insecure_tlsa(const DomainFacts& facts, const RuleOptions& options, Findings& out);
+void check_dane_mta_sts_conflict(const DomainFacts& facts, const RuleOptions& options, Findings& out);
+
 }  // namespace relaymetry::rules::detail

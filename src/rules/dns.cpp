@@ -7,8 +7,12 @@ namespace relaymetry::rules::detail {
 
 namespace {
 
-void report_failures(const std::vector<LookupFailure>& failures, std::string_view area, Findings& out) {
+void report_failures(const DomainFacts& facts, const std::vector<LookupFailure>& failures, std::string_view area,
+                     Findings& out) {
     for (const auto& failure : failures) {
+        if (is_reported_bogus(facts, failure)) {
+            continue;  // dnssec.bogus says why
+        }
         std::string message = "The " + std::string(to_string(failure.type)) + " lookup of " + failure.name +
                               " failed (" + std::string(to_string(failure.status));
         if (!failure.error.empty()) {
@@ -43,16 +47,16 @@ void check_dns_lookup_failed(const DomainFacts& facts, const RuleOptions&, Findi
         return;  // one cause, one finding: dns.resolver-unreachable
     }
     if (facts.submission) {
-        report_failures(facts.submission->lookup_failures, "submission", out);
+        report_failures(facts, facts.submission->lookup_failures, "submission", out);
     }
     if (facts.mx) {
-        report_failures(facts.mx->lookup_failures, "MX", out);
+        report_failures(facts, facts.mx->lookup_failures, "MX", out);
     }
     if (facts.mta_sts) {
-        report_failures(facts.mta_sts->lookup_failures, "MTA-STS", out);
+        report_failures(facts, facts.mta_sts->lookup_failures, "MTA-STS", out);
     }
     if (facts.tls_rpt) {
-        report_failures(facts.tls_rpt->lookup_failures, "TLS-RPT", out);
+        report_failures(facts, facts.tls_rpt->lookup_failures, "TLS-RPT", out);
     }
 }
 

@@ -110,6 +110,8 @@ std::string rdata(const FakeRecord& record) {
             put16(out, record.port);
             out += encode_name(record.target);
             break;
+        case k_type_tlsa:
+        case k_type_dnskey: out = record.raw; break;
         case k_type_txt: {
             auto strings = record.strings.empty() ? std::vector<std::string>{""} : record.strings;
             for (const auto& text : strings) {
@@ -154,6 +156,8 @@ std::optional<ParsedQuery> parse_query(const unsigned char* data, std::size_t si
     ParsedQuery parsed;
     parsed.id = get16(data);
     parsed.recursion_desired = (data[2] & 0x01) != 0;
+    parsed.query.authentic_data = (data[3] & 0x20) != 0;
+    parsed.query.checking_disabled = (data[3] & 0x10) != 0;
     parsed.query.tcp = tcp;
     std::size_t pos = k_header_size;
     std::string name;
@@ -200,6 +204,7 @@ std::optional<ParsedQuery> parse_query(const unsigned char* data, std::size_t si
         if (type == k_type_opt) {
             parsed.query.edns = true;
             parsed.query.edns_payload = payload;
+            parsed.query.dnssec_ok = (data[pos + 6] & 0x80) != 0;
         }
         pos += 10 + length;
     }
@@ -207,11 +212,11 @@ std::optional<ParsedQuery> parse_query(const unsigned char* data, std::size_t si
 }
 
 std::string header(std::uint16_t id, bool recursion_desired, bool truncated, int rcode, std::uint16_t answers,
-                   std::uint16_t additional) {
+                   std::uint16_t additional, bool authentic = false) {
     std::string out;
     put16(out, id);
     out.push_back(static_cast<char>(0x80 | 0x04 | (truncated ? 0x02 : 0) | (recursion_desired ? 0x01 : 0)));
-    out.push_back(static_cast<char>(0x80 | rcode));  // RA
+    out.push_back(static_cast<char>(0x80 | (authentic ? 0x20 : 0) | rcode));  // RA, AD
     put16(out, 1);
     put16(out, answers);
     put16(out, 0);
@@ -327,6 +332,27 @@ FakeRecord FakeRecord::srv(std::string name, std::uint16_t priority, std::uint16
     return record;
 }
 
+FakeRecord FakeRecord::tlsa(std::string name, std::uint8_t usage, std::uint8_t selector, std::uint8_t matching_type,
+                            std::string_view data) {
+    if (data.size() % 2 != 0) {
+        throw std::runtime_error("TLSA data \"" + std::string{data} + "\" has an odd number of hex digits");
+    }
+    FakeRecord record;
+    record.name = std::move(name);
+    record.type = k_type_tlsa;
+    record.raw = {static_cast<char>(usage), static_cast<char>(selector), static_cast<char>(matching_type)};
+    for (std::size_t i = 0; i < data.size(); i += 2) {
+        const auto digit = [&](char c) {
+            if (!std::isxdigit(static_cast<unsigned char>(c))) {
+                throw std::runtime_error("TLSA data \"" + std::string{data} + "\" is not hex");
+            }
+            return std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : (std::tolower(c) - 'a' + 10);
+        };
+        record.raw.push_back(static_cast<char>(digit(data[i]) << 4 | digit(data[i + 1])));
+    }
+    return record;
+}
+
 std::string build_dns_response(std::string_view name, std::uint16_t type, const std::vector<FakeRecord>& answers,
                                int rcode) {
     auto message = header(0x1234, true, false, rcode, static_cast<std::uint16_t>(answers.size()), 0);
@@ -366,6 +392,8 @@ struct FakeDns::Impl {
     std::map<std::pair<std::string, std::uint16_t>, DnsBehaviour> behaviours;  // type 0 = every type
     std::chrono::milliseconds delay{0};
     std::map<std::string, std::chrono::milliseconds> name_delays;
+    std::map<std::string, FakeDnssec> zones{{".", FakeDnssec::secure}};  // by normalized zone name
+    bool validating = true;
     std::mt19937 random{20261128};
     ReceivedLog<FakeDnsQuery> queries;
     LoopbackServer loopback;  // last: stops before the script its sessions read
@@ -415,6 +443,24 @@ struct FakeDns::Impl {
         return answer;
     }
 
+    // The DNSSEC of the longest zone that holds `name`.
+    FakeDnssec dnssec_of(const std::string& name) const {
+        if (!validating) {
+            return FakeDnssec::insecure;
+        }
+        std::string zone = name;
+        for (;;) {
+            if (auto found = zones.find(zone); found != zones.end()) {
+                return found->second;
+            }
+            if (zone == ".") {
+                return FakeDnssec::insecure;
+            }
+            const auto dot = zone.find('.');
+            zone = dot == std::string::npos ? std::string{"."} : zone.substr(dot + 1);
+        }
+    }
+
     Reply respond(const unsigned char* data, std::size_t size, bool tcp) {
         Reply reply;
         auto parsed = parse_query(data, size, tcp);
@@ -439,6 +485,12 @@ struct FakeDns::Impl {
         const auto named_delay = name_delays.find(query.name);
         reply.delay = named_delay != name_delays.end() ? named_delay->second : delay;
 
+        const auto dnssec = dnssec_of(query.name);
+        const bool bogus = dnssec == FakeDnssec::bogus && !query.checking_disabled;
+        const bool authentic = dnssec == FakeDnssec::secure && (query.authentic_data || query.dnssec_ok);
+        if (bogus && behaviour == DnsBehaviour::answer) {
+            behaviour = DnsBehaviour::servfail;
+        }
         const std::uint16_t opt_count = query.edns ? 1 : 0;
         auto finish = [&](std::string message) {
             message += parsed->question;
@@ -449,12 +501,22 @@ struct FakeDns::Impl {
                 message.push_back('\0');
                 put16(message, k_type_opt);
                 put16(message, 1232);
-                put32(message, 0);
-                put16(message, 0);
+                put32(message, query.dnssec_ok ? 0x8000 : 0);
+                if (bogus) {  // RFC 8914 §2: option 15, INFO-CODE 7, EXTRA-TEXT
+                    const std::string text = "signature expired for " + query.name;
+                    put16(message, static_cast<std::uint16_t>(6 + text.size()));
+                    put16(message, 15);
+                    put16(message, static_cast<std::uint16_t>(2 + text.size()));
+                    put16(message, 7);
+                    message += text;
+                } else {
+                    put16(message, 0);
+                }
             }
         };
         auto rcode_only = [&](int rcode, bool truncated) {
-            auto message = finish(header(parsed->id, parsed->recursion_desired, truncated, rcode, 0, opt_count));
+            const bool ad = authentic && (rcode == 0 || rcode == k_rcode_nxdomain);
+            auto message = finish(header(parsed->id, parsed->recursion_desired, truncated, rcode, 0, opt_count, ad));
             add_opt(message);
             return message;
         };
@@ -499,7 +561,7 @@ struct FakeDns::Impl {
             return reply;
         }
         auto message = finish(header(parsed->id, parsed->recursion_desired, false, 0,
-                                     static_cast<std::uint16_t>(answer->size()), opt_count));
+                                     static_cast<std::uint16_t>(answer->size()), opt_count, authentic));
         for (const auto* record : *answer) {
             message += resource_record(*record);
         }
@@ -604,6 +666,16 @@ void FakeDns::set_delay(std::string name, std::chrono::milliseconds delay) {
     m_impl->name_delays[normalize(name)] = delay;
 }
 
+void FakeDns::set_dnssec(std::string zone, FakeDnssec dnssec) {
+    std::lock_guard lock(m_impl->mutex);
+    m_impl->zones[normalize(zone)] = dnssec;
+}
+
+void FakeDns::set_validating(bool validating) {
+    std::lock_guard lock(m_impl->mutex);
+    m_impl->validating = validating;
+}
+
 std::vector<FakeDnsQuery> FakeDns::queries() const {
     return m_impl->queries.entries();
 }
@@ -620,8 +692,8 @@ namespace {
 
 std::uint16_t parse_type(const std::string& text) {
     static const std::map<std::string, std::uint16_t> types = {
-        {"A", k_type_a},   {"AAAA", k_type_aaaa}, {"CNAME", k_type_cname},
-        {"MX", k_type_mx}, {"TXT", k_type_txt},   {"SRV", k_type_srv},
+        {"A", k_type_a},     {"AAAA", k_type_aaaa}, {"CNAME", k_type_cname},   {"MX", k_type_mx},
+        {"TXT", k_type_txt}, {"SRV", k_type_srv},   {"DNSKEY", k_type_dnskey}, {"TLSA", k_type_tlsa},
     };
     std::string upper;
     for (char c : text) {
@@ -660,6 +732,14 @@ FakeRecord parse_record(const nlohmann::json& entry) {
                 record.strings = {entry.at("text").get<std::string>()};
             }
             break;
+        case k_type_tlsa: {
+            auto tlsa = FakeRecord::tlsa(
+                record.name, entry.at("usage").get<std::uint8_t>(), entry.at("selector").get<std::uint8_t>(),
+                entry.at("matching_type").get<std::uint8_t>(), entry.at("data").get<std::string>());
+            record.raw = std::move(tlsa.raw);
+            break;
+        }
+        case k_type_dnskey: record.raw = "\x01\x01\x03\x0d"; break;  // flags 257, protocol 3, ECDSA P-256: no key
         default: break;
     }
     return record;
@@ -712,6 +792,23 @@ void load_dns_scenario(FakeDns& server, std::string_view json_text) {
         } catch (const std::exception& error) {
             throw std::runtime_error("bad delay " + describe(entry) + ": " + error.what());
         }
+    }
+    for (const auto& entry : scenario.value("dnssec", nlohmann::json::array())) {
+        try {
+            const auto status = entry.at("status").get<std::string>();
+            const std::map<std::string, FakeDnssec> statuses = {
+                {"secure", FakeDnssec::secure}, {"insecure", FakeDnssec::insecure}, {"bogus", FakeDnssec::bogus}};
+            const auto found = statuses.find(status);
+            if (found == statuses.end()) {
+                throw std::runtime_error("unknown status \"" + status + "\"");
+            }
+            server.set_dnssec(entry.at("zone").get<std::string>(), found->second);
+        } catch (const std::exception& error) {
+            throw std::runtime_error("bad dnssec entry " + describe(entry) + ": " + error.what());
+        }
+    }
+    if (scenario.contains("validating")) {
+        server.set_validating(scenario.at("validating").get<bool>());
     }
     if (scenario.contains("delay_ms")) {
         server.set_delay(std::chrono::milliseconds(scenario.at("delay_ms").get<int>()));

@@ -22,6 +22,8 @@ inline constexpr std::uint16_t k_type_mx = 15;
 inline constexpr std::uint16_t k_type_txt = 16;
 inline constexpr std::uint16_t k_type_aaaa = 28;
 inline constexpr std::uint16_t k_type_srv = 33;
+inline constexpr std::uint16_t k_type_dnskey = 48;
+inline constexpr std::uint16_t k_type_tlsa = 52;
 
 struct FakeRecord {
     std::string name;
@@ -33,6 +35,7 @@ struct FakeRecord {
     std::uint16_t weight = 0;          // SRV
     std::uint16_t port = 0;            // SRV
     std::vector<std::string> strings;  // TXT: the character-strings of one record (longer than 255: split)
+    std::string raw;                   // TLSA, DNSKEY: the RDATA as bytes
 
     static FakeRecord a(std::string name, std::string address);
     static FakeRecord aaaa(std::string name, std::string address);
@@ -41,7 +44,17 @@ struct FakeRecord {
     static FakeRecord txt(std::string name, std::vector<std::string> strings);
     static FakeRecord srv(std::string name, std::uint16_t priority, std::uint16_t weight, std::uint16_t port,
                           std::string target);
+    // `data`: the certificate association data as hex ("" allowed; odd-length or non-hex throws).
+    static FakeRecord tlsa(std::string name, std::uint8_t usage, std::uint8_t selector, std::uint8_t matching_type,
+                           std::string_view data);
 };
+
+// How the server plays a resolver's DNSSEC for the names of a zone (the longest zone suffix wins; by
+// default the root is `secure`, so every name is): secure answers carry AD when the query asked with
+// AD or DO (RFC 6840 §5.7); insecure ones never do; bogus names get SERVFAIL with an extended DNS
+// error (RFC 8914: 7, "Signature Expired") unless the query has CD set, then the normal answer
+// without AD. set_validating(false) makes the server a non-validating resolver: never AD, never bogus.
+enum class FakeDnssec { secure, insecure, bogus };
 
 enum class DnsBehaviour {
     answer,         // the scripted records (the default)
@@ -65,6 +78,9 @@ struct FakeDnsQuery {
     bool tcp = false;
     bool edns = false;               // an OPT record was present (RFC 6891)
     std::uint16_t edns_payload = 0;  // its UDP payload size
+    bool dnssec_ok = false;          // DO in the OPT record (RFC 3225)
+    bool authentic_data = false;     // AD in the header
+    bool checking_disabled = false;  // CD in the header
 };
 
 class FakeDns {
@@ -85,6 +101,8 @@ public:
     void set_behaviour(std::string name, std::uint16_t type, DnsBehaviour behaviour);  // one type (wins)
     void set_delay(std::chrono::milliseconds delay);                                   // every answer
     void set_delay(std::string name, std::chrono::milliseconds delay);                 // this name (wins)
+    void set_dnssec(std::string zone, FakeDnssec dnssec);                              // "." = the root
+    void set_validating(bool validating);
 
     std::vector<FakeDnsQuery> queries() const;
     std::size_t query_count(std::string_view name, std::uint16_t type) const;

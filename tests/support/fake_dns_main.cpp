@@ -14,8 +14,13 @@
 //     {"name": "_smtp._tls.example.com", "type": "TXT", "text": "v=TLSRPTv1; rua=mailto:r@example.com"},
 //     {"name": "_submissions._tcp.example.com", "type": "SRV", "priority": 0, "weight": 1, "port": 465,
 //      "target": "mail.example.com"},                                       // "target": "." = not offered
-//     {"name": "www.example.com", "type": "CNAME", "target": "example.com", "ttl": 60}
+//     {"name": "www.example.com", "type": "CNAME", "target": "example.com", "ttl": 60},
+//     {"name": "_465._tcp.mail.example.com", "type": "TLSA", "usage": 3, "selector": 1, "matching_type": 1,
+//      "data": "8f0c..."},                                                  // hex
+//     {"name": ".", "type": "DNSKEY"}                                      // a placeholder key
 //   ],
+//   "dnssec": [ {"zone": "example.com", "status": "insecure"} ],          // secure (the default), insecure, bogus
+//   "validating": true,                                                    // false: never AD (not a validator)
 //   "behaviours": [
 //     {"name": "broken.example.com", "behaviour": "servfail"},            // every type
 //     {"name": "example.com", "type": "TXT", "behaviour": "drop"},        // this type only

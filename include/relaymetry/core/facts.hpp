@@ -21,6 +21,8 @@ struct LookupFailure {
     RecordType type = RecordType::a;
     LookupStatus status = LookupStatus::timeout;
     std::string error;
+    DnssecStatus dnssec = DnssecStatus::indeterminate;  // bogus: the zone's signatures failed validation
+    std::optional<ExtendedDnsError> extended_error;     // the resolver's reason, when it sent one (RFC 8914)
 };
 
 // The addresses of one host name (A and AAAA).
@@ -28,7 +30,8 @@ struct HostAddresses {
     std::string host;
     LookupStatus v4_status = LookupStatus::timeout;
     LookupStatus v6_status = LookupStatus::timeout;
-    std::vector<std::string> addresses;  // IPv4 first, each family in answer order
+    std::vector<std::string> addresses;                 // IPv4 first, each family in answer order
+    DnssecStatus dnssec = DnssecStatus::indeterminate;  // the weaker of the A and AAAA lookups
 };
 
 // ---- certificates and TLS -------------------------------------------------------------------
@@ -48,7 +51,9 @@ struct CertificateInfo {
     std::string sha256;
     std::string spki_sha256;
     std::string spki_sha512;
+    std::string sha512;  // of the DER certificate (TLSA 0 2)
     std::vector<std::uint8_t> der;
+    std::vector<std::uint8_t> spki_der;  // not in JSON; TLSA selector 1 with matching type 0
 };
 
 struct CertificateFacts {
@@ -91,9 +96,56 @@ struct TlsFacts {
     std::optional<CertificateFacts> certificate;
 };
 
+// ---- DANE (RFC 6698, RFC 7671; RFC 7672 for MX, RFC 7673 for SRV-located services) --------------
+
+// What is wrong with one TLSA record on its own, for the port it is published for. Unusable records
+// (unknown fields, PKIX usages for SMTP) are ignored by clients; invalid ones can never match.
+enum class TlsaProblem {
+    none,
+    unknown_usage,          // usage above 3 (RFC 7671 §4.1)
+    unknown_selector,       // selector above 1
+    unknown_matching_type,  // matching type above 2
+    pkix_usage_for_mx,      // usage 0 or 1 at _25._tcp: unusable for SMTP to an MX (RFC 7672 §3.1.3)
+    wrong_length,           // a SHA-256 / SHA-512 digest that is not 32 / 64 bytes (RFC 6698 §2.1.3)
+    empty_data,             // no certificate association data at all
+};
+std::string_view to_string(TlsaProblem problem);  // "unknown-usage", ... ; "none"
+inline bool is_invalid(TlsaProblem problem) {
+    return problem == TlsaProblem::wrong_length || problem == TlsaProblem::empty_data;
+}
+
+// A usable record that matched a certificate of the chain one address served.
+struct TlsaMatch {
+    std::size_t record = 0;       // index into DaneFacts::records
+    std::size_t certificate = 0;  // position in the chain as sent: 0 is the leaf
+};
+
+// The TLSA records against the chain one address served (RFC 7671 §5).
+struct DaneAddressCheck {
+    std::string address;
+    bool chain_seen = false;         // false: the probe got no certificate, nothing was matched
+    std::vector<TlsaMatch> matches;  // every (usable record, certificate) pair that matched
+};
+
+// The TLSA lookup of one service and what its records say: `_465._tcp.<srv-target>` (looked up when
+// the SRV RRset is secure, beside the target's addresses) or `_25._tcp.<mx-host>` (when the MX RRset
+// is secure).
+struct DaneFacts {
+    std::string name;  // "_465._tcp.mail.example.com"
+    std::string host;  // "mail.example.com"
+    std::uint16_t port = 0;
+    LookupStatus status = LookupStatus::timeout;
+    DnssecStatus dnssec = DnssecStatus::indeterminate;
+    std::optional<ExtendedDnsError> extended_error;
+    std::vector<TlsaRecord> records;
+    std::vector<TlsaProblem> problems;        // one per record
+    std::vector<DaneAddressCheck> addresses;  // one per probed address (none until a probe of the port)
+};
+
 // ---- submission (RFC 6186, RFC 8314, RFC 3207) ----------------------------------------------
 
-enum class DiscoverySource { srv, fallback, none, disabled };
+// lookup_failed: an SRV lookup failed (bogus, SERVFAIL, timeout): whether SRV records exist is unknown.
+enum class DiscoverySource { srv, fallback, none, disabled, lookup_failed };
 std::string_view to_string(DiscoverySource source);
 
 enum class Security { implicit_tls, starttls };
@@ -144,12 +196,16 @@ struct Endpoint {
     std::uint16_t port = 0;
     Security security = Security::implicit_tls;
     bool from_srv = false;
+    DnssecStatus srv_dnssec = DnssecStatus::indeterminate;  // of the SRV RRset it was named in
     HostAddresses resolution;
     std::vector<AddressProbe> addresses;  // one per probed address
+    std::optional<DaneFacts> dane;        // looked up when the SRV RRset is secure (RFC 7673 §3)
 };
 
 struct SubmissionFacts {
     DiscoverySource source = DiscoverySource::none;
+    // Of the SRV lookups (_submissions and _submission), the weaker; indeterminate when none was made.
+    DnssecStatus srv_dnssec = DnssecStatus::indeterminate;
     std::vector<SrvRecord> srv;  // both services, each in RFC 2782 order (priority, then weight)
     std::vector<Endpoint> endpoints;
     std::vector<LookupFailure> lookup_failures;
@@ -159,9 +215,11 @@ struct SubmissionFacts {
 
 struct MxFacts {
     LookupStatus status = LookupStatus::timeout;
-    std::vector<MxRecord> records;  // sorted by preference
-    bool null_mx = false;           // the single record "0 ."
+    DnssecStatus dnssec = DnssecStatus::indeterminate;  // of the MX RRset
+    std::vector<MxRecord> records;                      // sorted by preference
+    bool null_mx = false;                               // the single record "0 ."
     std::vector<HostAddresses> hosts;
+    std::vector<DaneFacts> dane;  // one per MX host, when the MX RRset is secure (RFC 7672 §2.2)
     std::vector<LookupFailure> lookup_failures;
 };
 
@@ -229,6 +287,12 @@ struct DnsFacts {
     // Whether the resolver answered a question about the root, asked beside the domain's lookups:
     // a resolver that does is reachable, whatever the domain's own name servers do.
     bool resolver_answered_liveness = false;
+    // Whether the resolver validates DNSSEC: the root's DNSKEY (asked with AD and DO) came back with
+    // AD, or any answer of the domain did. Empty when that lookup failed and no answer had AD.
+    std::optional<bool> resolver_validates;
+    // The DNSSEC status of the domain's own zone, from the lookups at the domain (MX, then the SRV
+    // names): insecure means the zone is unsigned (or its delegation is).
+    DnssecStatus domain_dnssec = DnssecStatus::indeterminate;
 };
 
 // The check could not run: every lookup ended without a usable answer from the resolver, and the

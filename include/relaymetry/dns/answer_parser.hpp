@@ -25,6 +25,10 @@ inline constexpr std::size_t k_max_records_per_answer = 32;
 // (RFC 2308 §2.2); bytes that do not parse give `malformed`. Host names come without the trailing
 // dot; the root name (an SRV target or MX host of ".") comes back as ".". TXT records are one string
 // each, their character-strings concatenated (RFC 7208 §3.3, RFC 8461 §3.1).
+// The header's AD bit gives `dnssec` of an answer, NODATA or NXDOMAIN: secure when set, insecure when
+// not (a SERVFAIL stays indeterminate: only a second query with CD can tell bogus). An extended DNS
+// error in the OPT record (RFC 8914) is kept whatever the RCODE. TLSA records come parsed; DNSKEY
+// records are only counted (answer or nodata).
 LookupResult parse_answer(std::span<const unsigned char> response, std::string name, RecordType type);
 
 // The smallest TTL of the answer and authority records (how long the answer may be reused; for a

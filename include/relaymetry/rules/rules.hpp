@@ -21,7 +21,8 @@ using Check = void (*)(const DomainFacts& facts, const RuleOptions& options, Fin
 struct Rule {
     std::string_view id;
     Severity severity;       // the usual severity; a check may lower it where the catalogue says so
-    std::string_view area;   // "submission", "tls", "cert", "mx", "mta-sts", "tls-rpt", "dns"
+    std::string_view area;   // "submission", "tls", "cert", "mx", "mta-sts", "tls-rpt", "dns",
+                             // "dnssec", "dane"
     std::string_view title;  // one line
     std::string_view fix;    // default fix text
     std::string_view reference;

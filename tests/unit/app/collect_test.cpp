@@ -254,7 +254,7 @@ TEST_CASE("collect: every area through the seams, the check's clocks handed to p
     const auto lookups = std::count_if(world.journal.events.begin(), world.journal.events.end(),
                                        [](const std::string& event) { return event.rfind("lookup ", 0) == 0; });
     CHECK(lookups == 16);
-    world.index_of("lookup . A");
+    world.index_of("lookup . DNSKEY");
     CHECK(facts.dns.lookups == lookups - 1);
     CHECK(facts.dns.resolver_answered_liveness);
     CHECK(facts.dns.resolver_failures == 0);
@@ -352,7 +352,7 @@ TEST_CASE("collect: partial failures stay in their area, and MTA-STS failures co
 TEST_CASE("collect: a resolver that answers nothing is one finding about the resolver") {
     Script script;
     auto keys = domain_lookups();
-    keys.emplace_back(".", RecordType::a);  // the resolver's liveness question, unanswered too
+    keys.emplace_back(".", RecordType::dnskey);  // the resolver's liveness question, unanswered too
     for (const auto& [name, type] : keys) {
         script[{name, type}] = {result(name, type, LookupStatus::unreachable)};
     }

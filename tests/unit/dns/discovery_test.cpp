@@ -313,12 +313,12 @@ TEST_CASE("discovery: a failed address lookup of an SRV target is listed") {
     CHECK(has_failure(facts.lookup_failures, "mail.example.com", RecordType::aaaa, LookupStatus::servfail));
 }
 
-TEST_CASE("discovery: SERVFAIL on an SRV lookup: listed, source none, no fallback") {
+TEST_CASE("discovery: SERVFAIL on an SRV lookup: listed, source lookup-failed, no fallback") {
     FakeDns server;
     server.set_behaviour(k_implicit, DnsBehaviour::servfail);
     server.add(FakeRecord::a("smtp.example.com", "192.0.2.30"));
     auto facts = submission(server);
-    CHECK(facts.source == DiscoverySource::none);
+    CHECK(facts.source == DiscoverySource::lookup_failed);
     CHECK(facts.endpoints.empty());
     REQUIRE(facts.lookup_failures.size() == 1);
     CHECK(has_failure(facts.lookup_failures, k_implicit, RecordType::srv, LookupStatus::servfail));

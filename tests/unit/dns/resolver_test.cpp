@@ -111,7 +111,7 @@ TEST_CASE("resolver: nxdomain and nodata are absences, not failures") {
     CHECK(lookup(server, "empty.example.com", RecordType::a).status == LookupStatus::nodata);
 }
 
-TEST_CASE("resolver: SERVFAIL and REFUSED come back as such, asked once") {
+TEST_CASE("resolver: SERVFAIL and REFUSED come back as such; SERVFAIL asked once more, with CD") {
     FakeDns server;
     server.set_behaviour("broken.example.com", DnsBehaviour::servfail);
     server.set_behaviour("closed.example.com", DnsBehaviour::refused);
@@ -121,8 +121,18 @@ TEST_CASE("resolver: SERVFAIL and REFUSED come back as such, asked once") {
     auto refused = lookup(server, "closed.example.com", RecordType::txt);
     CHECK(refused.status == LookupStatus::refused);
     CHECK_FALSE(refused.error.empty());
-    // ARES_FLAG_NOCHECKRESP: the answer is final, not a reason to try again.
-    CHECK(server.query_count("broken.example.com", test::k_type_a) == 1);
+    // ARES_FLAG_NOCHECKRESP: the answer is final, not a reason to try again; only the DNSSEC question
+    // (does it answer with checking disabled?) asks once more. It does not: broken, not bogus.
+    CHECK(servfail.dnssec == relaymetry::DnssecStatus::indeterminate);
+    CHECK(server.query_count("broken.example.com", test::k_type_a) == 2);
+    CHECK(server.query_count("closed.example.com", test::k_type_txt) == 1);
+    std::vector<bool> checking_disabled;
+    for (const auto& query : server.queries()) {
+        if (query.name == "broken.example.com") {
+            checking_disabled.push_back(query.checking_disabled);
+        }
+    }
+    CHECK(checking_disabled == std::vector<bool>{false, true});
 }
 
 TEST_CASE("resolver: a behaviour for one type leaves the other types alone") {

@@ -41,7 +41,8 @@ std::filesystem::path rules_md() {
 
 TEST_CASE("the catalogue has unique, well-formed rows") {
     const std::regex id_pattern("^[a-z0-9-]+\\.[a-z0-9-]+$");
-    const std::set<std::string_view> areas{"submission", "tls", "cert", "mx", "mta-sts", "tls-rpt", "dns"};
+    const std::set<std::string_view> areas{"submission", "tls", "cert",   "mx",  "mta-sts",
+                                           "tls-rpt",    "dns", "dnssec", "dane"};
     std::set<std::string_view> seen;
     for (const auto& rule : rules::catalog()) {
         INFO(rule.id);
@@ -115,6 +116,17 @@ TEST_CASE("the catalogue holds every rule of the contract with its severity") {
         {"tls-rpt.rua-repeated", Severity::warning},
         {"dns.resolver-unreachable", Severity::error},
         {"dns.lookup-failed", Severity::error},
+        {"submission.srv-unsigned-outside", Severity::warning},
+        {"dnssec.resolver-not-validating", Severity::notice},
+        {"dnssec.bogus", Severity::error},
+        {"dnssec.unsigned", Severity::notice},
+        {"dane.tlsa-mismatch", Severity::error},
+        {"dane.ta-not-in-chain", Severity::error},
+        {"dane.tlsa-invalid", Severity::error},
+        {"dane.tlsa-unusable", Severity::warning},
+        {"dane.no-rollover-key", Severity::notice},
+        {"dane.insecure-tlsa", Severity::notice},
+        {"dane.mta-sts-conflict", Severity::warning},
     };
     for (const auto& [id, severity] : contract) {
         INFO(id);

@@ -76,6 +76,7 @@ inline HostAddresses resolved(const std::string& host, std::vector<std::string> 
     resolution.v4_status = LookupStatus::answer;
     resolution.v6_status = LookupStatus::answer;
     resolution.addresses = std::move(addresses);
+    resolution.dnssec = DnssecStatus::secure;
     return resolution;
 }
 
@@ -86,6 +87,7 @@ inline Endpoint good_endpoint(std::uint16_t port, Security security, bool from_s
     endpoint.port = port;
     endpoint.security = security;
     endpoint.from_srv = from_srv;
+    endpoint.srv_dnssec = from_srv ? DnssecStatus::secure : DnssecStatus::indeterminate;
     endpoint.resolution = resolved(host, {"192.0.2.10", "2001:db8::10"});
     for (const auto& address : endpoint.resolution.addresses) {
         endpoint.addresses.push_back(good_probe(address, host, security));
@@ -98,9 +100,13 @@ inline DomainFacts good_domain() {
     facts.domain = "example.com";
     facts.started_at = std::chrono::system_clock::time_point(std::chrono::seconds(k_now));
     facts.duration = std::chrono::milliseconds(812);
+    // Checked through a validating resolver; the zone is signed and publishes no TLSA records.
+    facts.dns.resolver_validates = true;
+    facts.dns.domain_dnssec = DnssecStatus::secure;
 
     SubmissionFacts submission;
     submission.source = DiscoverySource::srv;
+    submission.srv_dnssec = DnssecStatus::secure;
     submission.srv.push_back({"_submissions._tcp", 0, 1, 465, "mail.example.com"});
     submission.srv.push_back({"_submission._tcp", 0, 1, 587, "mail.example.com"});
     submission.endpoints.push_back(good_endpoint(465, Security::implicit_tls));
@@ -109,6 +115,7 @@ inline DomainFacts good_domain() {
 
     MxFacts mx;
     mx.status = LookupStatus::answer;
+    mx.dnssec = DnssecStatus::secure;
     mx.records = {{10, "mx1.example.com"}, {20, "mx2.example.com"}};
     mx.hosts = {resolved("mx1.example.com", {"192.0.2.25"}), resolved("mx2.example.com", {"192.0.2.26"})};
     facts.mx = mx;
@@ -149,8 +156,37 @@ inline DomainFacts good_domain() {
     return facts;
 }
 
+// The SHA-256 of the good leaf's public key, as a fixture certificate carries it.
+inline const std::string k_leaf_spki_sha256(64, 'a');
+
+inline std::vector<std::uint8_t> bytes(std::size_t size, std::uint8_t value) {
+    return std::vector<std::uint8_t>(size, value);
+}
+
+// TLSA records for both endpoints of the good domain: DANE-EE for the served key (0xaa..., matching) and
+// for the next key (0xbb...), matched by hand as policy::judge_dane would.
+inline DomainFacts dane_domain() {
+    auto facts = good_domain();
+    for (auto& endpoint : facts.submission->endpoints) {
+        DaneFacts dane;
+        dane.host = endpoint.host;
+        dane.port = endpoint.port;
+        dane.name = "_" + std::to_string(endpoint.port) + "._tcp." + endpoint.host;
+        dane.status = LookupStatus::answer;
+        dane.dnssec = DnssecStatus::secure;
+        dane.records = {TlsaRecord{3, 1, 1, bytes(32, 0xaa)}, TlsaRecord{3, 1, 1, bytes(32, 0xbb)}};
+        dane.problems = {TlsaProblem::none, TlsaProblem::none};
+        for (auto& probe : endpoint.addresses) {
+            probe.tls->certificate->leaf.spki_sha256 = k_leaf_spki_sha256;
+            dane.addresses.push_back(DaneAddressCheck{probe.address, true, {TlsaMatch{0, 0}}});
+        }
+        endpoint.dane = dane;
+    }
+    return facts;
+}
+
 inline LookupFailure failure(std::string name, RecordType type, LookupStatus status = LookupStatus::servfail) {
-    return {std::move(name), type, status, "the server failed"};
+    return {std::move(name), type, status, "the server failed", DnssecStatus::indeterminate, std::nullopt};
 }
 
 inline int count(const Findings& findings, const std::string& id) {
