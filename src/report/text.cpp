@@ -204,6 +204,50 @@ void write_timings(Writer& writer, int indent, const StepTimings& timings) {
     }
 }
 
+// "secure", "insecure (unsigned)", ...; "not judged" when the resolver is not known to validate.
+std::string dnssec_text(DnssecStatus status, const DnsFacts& dns) {
+    if (dns.resolver_validates != true) {
+        return "not judged (the resolver does not validate)";
+    }
+    switch (status) {
+        case DnssecStatus::secure: return "secure (validated)";
+        case DnssecStatus::insecure: return "insecure (not signed)";
+        case DnssecStatus::bogus: return "BOGUS (signatures do not validate)";
+        case DnssecStatus::indeterminate: return "indeterminate (the lookup failed)";
+    }
+    return {};
+}
+
+std::string chain_position(std::size_t position) {
+    return position == 0 ? "the leaf" : "certificate " + std::to_string(position) + " of the chain";
+}
+
+// The TLSA lookup of one service: each record, and per probed address whether it matches.
+void write_dane(Writer& writer, int indent, const DaneFacts& dane, const DnsFacts& dns) {
+    std::string text = "TLSA " + safe(dane.name) + ": ";
+    text += dane.status == LookupStatus::answer ? plural(static_cast<std::int64_t>(dane.records.size()), "record")
+                                                : std::string(to_string(dane.status));
+    writer.line(indent, text + ", DNSSEC " + dnssec_text(dane.dnssec, dns));
+    for (std::size_t r = 0; r < dane.records.size(); ++r) {
+        const auto problem = r < dane.problems.size() ? dane.problems[r] : TlsaProblem::none;
+        writer.line(indent + 1,
+                    presentation(dane.records[r]) +
+                        (problem == TlsaProblem::none ? "" : "  (" + std::string(to_string(problem)) + ")"));
+        for (const auto& check : dane.addresses) {
+            if (!check.chain_seen || problem != TlsaProblem::none) {
+                continue;
+            }
+            std::string verdict;
+            for (const auto& match : check.matches) {
+                if (match.record == r) {
+                    verdict += (verdict.empty() ? "matches " : ", ") + chain_position(match.certificate);
+                }
+            }
+            writer.line(indent + 2, safe(check.address) + ": " + (verdict.empty() ? "does not match" : verdict));
+        }
+    }
+}
+
 void write_submission(Writer& writer, const DomainFacts& facts, const Findings& findings, const TextOptions& options) {
     const auto& submission = *facts.submission;
     const auto now = unix_seconds(facts.started_at);
@@ -221,11 +265,18 @@ void write_submission(Writer& writer, const DomainFacts& facts, const Findings& 
         writer.line(2, safe(srv.service) + "." + facts.domain + " SRV " + std::to_string(srv.priority) + " " +
                            std::to_string(srv.weight) + " " + std::to_string(srv.port) + " " + safe(srv.target));
     }
+    if (submission.source != DiscoverySource::fallback) {
+        writer.line(1, "DNSSEC of the SRV records: " + dnssec_text(submission.srv_dnssec, facts.dns));
+    }
     write_lookup_failures(writer, submission.lookup_failures);
     for (const auto& endpoint : submission.endpoints) {
         const std::string name = safe(to_string(Target::endpoint(endpoint.host, endpoint.port)));
         writer.line(1, name + " (" + std::string(to_string(endpoint.security)) +
                            (endpoint.from_srv ? ", from SRV" : ", fallback") + ")");
+        writer.line(2, "DNSSEC of the addresses: " + dnssec_text(endpoint.resolution.dnssec, facts.dns));
+        if (endpoint.dane) {
+            write_dane(writer, 2, *endpoint.dane, facts.dns);
+        }
         if (endpoint.addresses.empty()) {
             writer.line(2, "no address (A: " + std::string(to_string(endpoint.resolution.v4_status)) +
                                ", AAAA: " + std::string(to_string(endpoint.resolution.v6_status)) + ")");
@@ -260,8 +311,9 @@ void write_submission(Writer& writer, const DomainFacts& facts, const Findings& 
     }
 }
 
-void write_mx(Writer& writer, const MxFacts& mx) {
+void write_mx(Writer& writer, const MxFacts& mx, const DnsFacts& dns) {
     writer.heading("MX");
+    writer.line(1, "DNSSEC: " + dnssec_text(mx.dnssec, dns));
     if (mx.null_mx) {
         writer.line(1, "null MX (\"0 .\"): the domain accepts no mail");
     } else if (mx.records.empty()) {
@@ -278,6 +330,9 @@ void write_mx(Writer& writer, const MxFacts& mx) {
             text += "  (" + safe_list(host->addresses) + ")";
         }
         writer.line(1, text);
+    }
+    for (const auto& dane : mx.dane) {
+        write_dane(writer, 1, dane, dns);
     }
     write_lookup_failures(writer, mx.lookup_failures);
 }
@@ -393,11 +448,17 @@ std::string render_text(const DomainFacts& facts, const Findings& findings, cons
         return writer.take() + "\n" + facts.domain + ": " + writer.paint("NOT CHECKED", k_yellow) + " — " +
                counts(summarize(findings)) + "\n";
     }
+    const auto validates = facts.dns.resolver_validates;
+    writer.line(1, "resolver: " + safe(resolvers_text(facts.dns)) +
+                       (validates == true    ? ", validates DNSSEC"
+                        : validates == false ? ", does NOT validate DNSSEC: DNSSEC and DANE not judged"
+                                             : ", DNSSEC validation unknown"));
+    writer.line(1, "DNSSEC of " + facts.domain + ": " + dnssec_text(facts.dns.domain_dnssec, facts.dns));
     if (facts.submission) {
         write_submission(writer, facts, findings, options);
     }
     if (facts.mx) {
-        write_mx(writer, *facts.mx);
+        write_mx(writer, *facts.mx, facts.dns);
     }
     if (facts.mta_sts) {
         write_mta_sts(writer, facts);

@@ -18,6 +18,32 @@ Finding finding(std::string id, Severity severity, Target target, std::string me
 
 }  // namespace
 
+TEST_CASE("render_text shows DNSSEC per area and each TLSA record against each address") {
+    auto facts = fixture::dane_domain();
+    auto& dane = *facts.submission->endpoints[0].dane;
+    dane.addresses[1].matches.clear();
+    const auto text = report::render_text(facts, {}, {});
+    INFO(text);
+    CHECK(has(text, "resolver: the system's resolvers (/etc/resolv.conf), validates DNSSEC"));
+    CHECK(has(text, "DNSSEC of example.com: secure (validated)"));
+    CHECK(has(text, "DNSSEC of the SRV records: secure (validated)"));
+    CHECK(has(text,
+              "TLSA _465._tcp.mail.example.com: 2 records, DNSSEC secure (validated)\n"
+              "      3 1 1 " +
+                  std::string(64, 'a') +
+                  "\n"
+                  "        192.0.2.10: matches the leaf\n"
+                  "        2001:db8::10: does not match\n"
+                  "      3 1 1 " +
+                  std::string(64, 'b') +
+                  "\n"
+                  "        192.0.2.10: does not match\n"));
+    facts.dns.resolver_validates = false;
+    const auto unjudged = report::render_text(facts, {}, {});
+    CHECK(has(unjudged, "does NOT validate DNSSEC: DNSSEC and DANE not judged"));
+    CHECK(has(unjudged, "DNSSEC of the SRV records: not judged (the resolver does not validate)"));
+}
+
 TEST_CASE("render_text shows the facts of every area") {
     const auto text = report::render_text(good_domain(), {}, {});
     INFO(text);
@@ -36,7 +62,7 @@ TEST_CASE("render_text shows the facts of every area") {
     CHECK(has(text, "chain valid, name matches"));
     CHECK_FALSE(has(text, "timings:"));
     // MX, MTA-STS, TLS-RPT.
-    CHECK(has(text, "MX\n  10 mx1.example.com  (192.0.2.25)\n  20 mx2.example.com"));
+    CHECK(has(text, "MX\n  DNSSEC: secure (validated)\n  10 mx1.example.com  (192.0.2.25)\n  20 mx2.example.com"));
     CHECK(has(text, "TXT _mta-sts.example.com: published, id 20261128T000000"));
     CHECK(has(text, "\"v=STSv1; id=20261128T000000\""));
     CHECK(has(text, "policy: https://mta-sts.example.com/.well-known/mta-sts.txt: fetched, HTTP 200, text/plain"));
