@@ -87,6 +87,7 @@ std::vector<std::string> weak_signature_problems(const CertificateFacts& cert);
 void check_submission_not_found(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_submission_srv_disabled(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_submission_srv_target_unresolvable(const DomainFacts& facts, const RuleOptions& options, Findings& out);
+void check_submission_srv_unsigned_outside(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_submission_unreachable(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_submission_address_unreachable(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_submission_no_implicit_tls(const DomainFacts& facts, const RuleOptions& options, Findings& out);
@@ -164,7 +165,6 @@ void check_dnssec_bogus(const DomainFacts& facts, const RuleOptions& options, Fi
 void check_dnssec_unsigned(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 
 // ---- DANE (dane.cpp) --------------------------------------------------------------------------------
-void check_submission_srv_unsigned_outside(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_dane_tlsa_invalid(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_dane_tlsa_unusable(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_dane_tlsa_mismatch(const DomainFacts& facts, const RuleOptions& options, Findings& out);

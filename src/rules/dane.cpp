@@ -1,8 +1,7 @@
 // dane.*: the TLSA records of each submission endpoint (RFC 7673: behind a secure SRV RRset) and of
 // each MX host (RFC 7672: behind a secure MX RRset), judged only through a validating resolver. The
 // matching itself happened in policy/dane.cpp (DaneFacts::problems and ::addresses); these checks read
-// the outcome. submission.srv-unsigned-outside is here too: it is the same question, whether the
-// names that lead to a server can be trusted.
+// the outcome.
 #include <algorithm>
 
 #include "checks.hpp"
@@ -141,36 +140,7 @@ const CertificateFacts* chain_of(const Endpoint& endpoint, const std::string& ad
     return probe != nullptr && probe->tls && probe->tls->certificate ? &*probe->tls->certificate : nullptr;
 }
 
-bool is_inside(const std::string& host, const std::string& domain) {
-    const auto name = lower(host);
-    return name == domain || (name.size() > domain.size() && name.ends_with("." + domain));
-}
-
 }  // namespace
-
-void check_submission_srv_unsigned_outside(const DomainFacts& facts, const RuleOptions&, Findings& out) {
-    if (!dnssec_judged(facts) || !facts.submission) {
-        return;
-    }
-    std::vector<std::string> reported;
-    for (const auto& endpoint : facts.submission->endpoints) {
-        if (!endpoint.from_srv || endpoint.srv_dnssec != DnssecStatus::insecure ||
-            is_inside(endpoint.host, facts.domain) ||
-            std::find(reported.begin(), reported.end(), endpoint.host) != reported.end()) {
-            continue;
-        }
-        reported.push_back(endpoint.host);
-        emit(out, "submission.srv-unsigned-outside", endpoint_target(endpoint),
-             "The submission SRV records of " + domain_of(facts) + " are not DNSSEC-signed and name " + endpoint.host +
-                 ", outside " + domain_of(facts) +
-                 ": RFC 8314 §5.1 (and RFC 6186 §6) tell mail clients not to trust such a target, since a forged "
-                 "answer could send their passwords to any server; careful clients ignore it or ask the user.",
-             "Sign the zone of " + domain_of(facts) +
-                 " so that its SRV records are secure, or name a submission host inside " + domain_of(facts) +
-                 " (an A/AAAA record such as submission." + domain_of(facts) +
-                 " for the provider's server, covered by its certificate).");
-    }
-}
 
 void check_dane_tlsa_invalid(const DomainFacts& facts, const RuleOptions&, Findings& out) {
     for (const auto& subject : dane_subjects(facts)) {

@@ -65,6 +65,12 @@ void for_each_probe(const DomainFacts& facts, Visit visit) {
     }
 }
 
+// `host` is `domain` or a name below it, whatever the case.
+bool is_inside(const std::string& host, const std::string& domain) {
+    const auto name = lower(host);
+    return name == domain || (name.size() > domain.size() && name.ends_with("." + domain));
+}
+
 }  // namespace
 
 void check_submission_not_found(const DomainFacts& facts, const RuleOptions&, Findings& out) {
@@ -329,6 +335,32 @@ void check_submission_not_probed(const DomainFacts& facts, const RuleOptions&, F
              "Give the check more time (--timeout), check fewer domains at once (--parallel), or allow more new "
              "connections per second (--connect-rate).");
     });
+}
+
+// RFC 8314 §5.1, RFC 6186 §6: SRV records that are not signed can be forged; a target inside the
+// domain at least stays under the domain's own name (and its certificate must cover that name).
+void check_submission_srv_unsigned_outside(const DomainFacts& facts, const RuleOptions&, Findings& out) {
+    if (!dnssec_judged(facts) || !facts.submission) {
+        return;
+    }
+    std::vector<std::string> reported;
+    for (const auto& endpoint : facts.submission->endpoints) {
+        if (!endpoint.from_srv || endpoint.srv_dnssec != DnssecStatus::insecure ||
+            is_inside(endpoint.host, facts.domain) ||
+            std::find(reported.begin(), reported.end(), endpoint.host) != reported.end()) {
+            continue;
+        }
+        reported.push_back(endpoint.host);
+        emit(out, "submission.srv-unsigned-outside", endpoint_target(endpoint),
+             "The submission SRV records of " + domain_of(facts) + " are not DNSSEC-signed and name " + endpoint.host +
+                 ", outside " + domain_of(facts) +
+                 ": RFC 8314 §5.1 (and RFC 6186 §6) tell mail clients not to trust such a target, since a forged "
+                 "answer could send their passwords to any server; careful clients ignore it or ask the user.",
+             "Sign the zone of " + domain_of(facts) +
+                 " so that its SRV records are secure, or name a submission host inside " + domain_of(facts) +
+                 " (an A/AAAA record such as submission." + domain_of(facts) +
+                 " for the provider's server, covered by its certificate).");
+    }
 }
 
 }  // namespace relaymetry::rules::detail
