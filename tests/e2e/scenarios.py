@@ -10,6 +10,10 @@ of that one change, and `why` says which rule it is and why no other rule applie
 Addresses (E2E_NET=X moves them to 127.X.*): scenario number N gets 127.0.1.N for its mail host (Postfix or a listener on 465/587),
 127.0.2.N for mta-sts.<domain> (nginx on 443) and 127.0.3.N for its MX host (nothing listens there: MX hosts
 are named, not probed).
+
+DNS: every zone is signed and delegated from the world's signed root with its DS, and relaymetry asks a
+validating resolver (unbound) that trusts that root: so every scenario is DNSSEC-secure unless it says
+otherwise ("signed", "zones", "resolver" in clean()).
 """
 
 import copy
@@ -44,6 +48,11 @@ SEVERITY = {
     "submission.starttls-buffered-data": "error",  # bytes after "220 Ready to start TLS" (CVE-2011-0411 class)
     "tls-rpt.rua-repeated": "warning",             # more than one rua= field (valid; some senders read one)
     "dns.resolver-unreachable": "error",           # the resolver answered nothing: exit 4
+    "dnssec.bogus": "error", "dnssec.unsigned": "notice", "dnssec.resolver-not-validating": "notice",
+    "submission.srv-unsigned-outside": "warning",
+    "dane.tlsa-mismatch": "error", "dane.tlsa-unusable": "warning", "dane.ta-not-in-chain": "error",
+    "dane.tlsa-invalid": "error", "dane.no-rollover-key": "notice", "dane.insecure-tlsa": "notice",
+    "dane.mta-sts-conflict": "warning",
 }
 RANK = {"notice": 1, "warning": 2, "error": 3}
 
@@ -98,7 +107,9 @@ def clean(name, why):
         "domain": d,
         "why": why,
         # (owner relative to the zone, "@" = apex; type; rdata). {mail}, {sts}, {mx} are the scenario's
-        # addresses, {d} the domain; world.py fills them in.
+        # addresses, {d} the domain, {good_spki_sha256}, {intermediate_spki_sha256}, {next_spki_sha256} and
+        # {old_spki_sha256} the hex SHA-256 of the SubjectPublicKeyInfo of the good leaf, the intermediate, a
+        # spare key and the good leaf's key before its renewal (world.Pki); world.py fills them in.
         "records": [
             ("_submissions._tcp", "SRV", "0 1 465 mail.{d}."),
             ("_submission._tcp", "SRV", "0 1 587 mail.{d}."),
@@ -117,6 +128,19 @@ def clean(name, why):
             465: {"kind": "postfix", "cert": "good", "params": dict(MODERN)},
             587: {"kind": "postfix", "cert": "good", "params": dict(MODERN)},
         },
+        # True: Knot signs the zone, its parent (the root) holds its DS: secure. False: served unsigned and
+        # delegated without DS: provably insecure. "expired": signed by world.py with RRSIGs that expired, the
+        # DS matching its key: bogus (a validating resolver answers SERVFAIL).
+        "signed": True,
+        # Further zones below the domain, each delegated from the scenario zone (NS, glue, and DS when signed),
+        # {name: {"signed": ..., "records": [...]}} with owner "@" for the child's apex and the placeholders of
+        # records, also in the name: {"unsigned.{d}": {"signed": False, "records": [("@", "A", "{mail}")]}}.
+        "zones": {},
+        # The server relaymetry's --dns names: "validating" (unbound, trusting the world's root key),
+        # "authoritative" (Knot itself, serving the root and every zone: all answers, never the AD bit, like a
+        # resolver that does not validate) or "refusing" (a second Knot serving no zone: REFUSED to every
+        # query, like a server that is no resolver for this check).
+        "resolver": "validating",
         # nginx on the sts address, or None.
         "sts": {"cert": "good", "status": 200, "content_type": "text/plain", "body": policy(d), "redirect": None},
         "args": [],
@@ -135,6 +159,8 @@ def clean(name, why):
             # the server limits connections per client: its own log must show that it turned at least one
             # of relaymetry's connections away during the run (else the scenario proves nothing)
             "turned_away": False,
+            # finding ID -> text the "fix" of every such finding must contain (placeholders as in records)
+            "fix_contains": {},
         },
     }
 
@@ -488,13 +514,96 @@ def build():
     s = clean("no-zone", "a domain the server is not authoritative for: Knot answers REFUSED to every lookup, "
                          "the root included, so the server at --dns does not serve this check at all")
     s["domain"] = "no-zone.unserved.test"
+    s["resolver"] = "refusing"  # the world's Knot would answer from its root zone: NXDOMAIN
     s["records"] = None  # no zone at all
     s["smtp"] = {}
     s["sts"] = None
     s["expect"]["facts"] = {}
     add(s, ["dns.resolver-unreachable"])
 
+    # ---- DNSSEC and DANE (RFC 4035, RFC 7671, RFC 7672, RFC 7673) -----------------------------------
+    def tlsa(s, *rdata, owners=("_465._tcp.mail", "_587._tcp.mail")):
+        s["records"] += [(owner, "TLSA", r) for owner in owners for r in rdata]
+
+    ee = ("3 1 1 {good_spki_sha256}", "3 1 1 {next_spki_sha256}")
+
+    s = clean("dane-ee", "TLSA 3 1 1 for the served key and for the next one on both submission ports, in a "
+                         "signed zone: DANE-EE matches and a rollover key is ready (RFC 7671 §5.1, §8.1)")
+    tlsa(s, *ee)
+    add(s)
+
+    s = clean("dane-ta", "TLSA 2 1 1 for the intermediate's key, which both ports send in their chain: "
+                         "DANE-TA matches (RFC 7671 §5.2)")
+    tlsa(s, "2 1 1 {intermediate_spki_sha256}")
+    add(s)
+
+    s = clean("dane-renewed", "the certificate was renewed with a new key but TLSA still names only the old one: "
+                              "DANE clients refuse both ports; publish the new key's record first (RFC 7671 §8.1)")
+    tlsa(s, "3 1 1 {old_spki_sha256}")
+    add(s, ["dane.tlsa-mismatch"])
+    s["expect"]["fix_contains"] = {"dane.tlsa-mismatch": "3 1 1 {good_spki_sha256}"}
+
+    s = clean("dane-mx-pkix", "the MX's only TLSA record has usage 1 (PKIX-EE), which SMTP clients must treat as "
+                              "unusable (RFC 7672 §3.1.3)")
+    tlsa(s, "1 1 1 {good_spki_sha256}", owners=("_25._tcp.mx1",))
+    add(s, ["dane.tlsa-unusable"])
+
+    s = clean("dane-invalid", "beside the records of dane-ee, a 3 1 1 whose digest has 20 bytes where SHA-256 has "
+                              "32: a malformed record (RFC 6698 §2.1.3, RFC 7671 §5)")
+    tlsa(s, *ee, "3 1 1 0123456789abcdef0123456789abcdef01234567")
+    add(s, ["dane.tlsa-invalid"])
+
+    s = clean("dane-unsigned-child", "the SRV targets unsigned.<d>, a child zone delegated without DS, whose "
+                                     "TLSA records match but are insecure, so no client may use them (RFC 7673 §3)")
+    s["records"][0] = ("_submissions._tcp", "SRV", "0 1 465 unsigned.{d}.")
+    s["records"][1] = ("_submission._tcp", "SRV", "0 1 587 unsigned.{d}.")
+    _drop(s, "mail")
+    s["zones"] = {"unsigned.{d}": {"signed": False, "records": [
+        ("@", "A", "{mail}"), ("_465._tcp", "TLSA", "3 1 1 {good_spki_sha256}"),
+        ("_587._tcp", "TLSA", "3 1 1 {good_spki_sha256}")]}}
+    add(s, ["dane.insecure-tlsa"], {"submission.endpoints.0.host": f"unsigned.{s['domain']}"})
+
+    s = clean("dnssec-bogus", "every RRSIG of the zone expired a day ago, its DS still in the root: a validating "
+                              "resolver answers SERVFAIL to every name in it (RFC 4035 §5.3.1)")
+    s["signed"] = "expired"
+    s["expect"]["facts"] = {}  # no lookup succeeds
+    add(s, ["dnssec.bogus"])
+
+    s = clean("srv-outside-unsigned", "an unsigned zone whose SRV records name the clean scenario's host in another "
+                                      "domain: without DNSSEC the client cannot trust that target and must check "
+                                      "the certificate against the user's domain (RFC 8314 §5.1)")
+    s["signed"] = False
+    s["records"][0] = ("_submissions._tcp", "SRV", f"0 1 465 mail.clean.{PARENT}.")
+    s["records"][1] = ("_submission._tcp", "SRV", f"0 1 587 mail.clean.{PARENT}.")
+    _drop(s, "mail")
+    s["smtp"] = {}
+    add(s, ["dnssec.unsigned", "submission.srv-unsigned-outside"],
+        {"submission.endpoints.0.host": f"mail.clean.{PARENT}"})
+
+    s = clean("not-validating", "the records of dane-ee, but --dns names Knot itself, which never sets the AD bit: "
+                                "DNSSEC and DANE cannot be judged through it (RFC 4035 §3.2.3)")
+    tlsa(s, *ee)
+    s["resolver"] = "authoritative"
+    add(s, ["dnssec.resolver-not-validating"])
+
     return out
+
+
+# The DNSSEC facts (docs/json.md, "DNSSEC and DANE") of the scenarios where they tell the story: test_e2e
+# asserts them beside each scenario's own facts.
+DNSSEC_FACTS = {
+    "clean": {"dns.validating": True, "dns.domain_dnssec": "secure", "submission.discovery.dnssec": "secure",
+              "submission.endpoints.0.dane.status": "nxdomain"},
+    "dane-ee": {"dns.domain_dnssec": "secure", "submission.endpoints.0.dane.status": "answer",
+                "submission.endpoints.0.dane.dnssec": "secure", "submission.endpoints.1.dane.dnssec": "secure"},
+    "dane-unsigned-child": {"dns.domain_dnssec": "secure", "submission.endpoints.0.srv_dnssec": "secure",
+                            "submission.endpoints.0.resolution.dnssec": "insecure",
+                            "submission.endpoints.0.dane.dnssec": "insecure"},
+    "dnssec-bogus": {"dns.domain_dnssec": "bogus", "submission.discovery.dnssec": "bogus"},
+    "srv-outside-unsigned": {"dns.domain_dnssec": "insecure", "submission.endpoints.0.srv_dnssec": "insecure",
+                             "submission.endpoints.0.resolution.dnssec": "secure"},
+    "not-validating": {"dns.validating": False},
+}
 
 
 SCENARIOS = build()

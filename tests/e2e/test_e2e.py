@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""End-to-end suite: relaymetry against real Knot DNS, Postfix and nginx (see world.py, scenarios.py).
+"""End-to-end suite: relaymetry against real Knot DNS, unbound, Postfix and nginx (see world.py, scenarios.py).
 
     sudo RELAYMETRY=build/debug/relaymetry /usr/bin/python3 tests/e2e/test_e2e.py [-v] [-k NAME]
 
@@ -10,6 +10,7 @@ kept, extracted; default /var/cache/relaymetry-e2e).
 
 For every scenario it runs
     relaymetry check DOMAIN --json --dns 127.0.0.1:PORT --ca-file ROOT.pem --timeout 10
+(PORT: the world's validating resolver, unbound, or Knot itself when the scenario's "resolver" says so)
 and asserts the exit code (also for the scenario's extra --fail-on values), the JSON facts the scenario lists,
 the EXACT set of finding IDs, their severities, and, for every TLS endpoint relaymetry reached, that its
 version, cipher and certificate facts agree with what `openssl s_client` sees on the same endpoint. For a
@@ -66,10 +67,11 @@ class Run:
                 f"stdout: {self.stdout[:4000]}\nstderr: {self.stderr[-2000:]}")
 
 
-def relaymetry(domain, fail_on=None):
-    """fail_on: None (the default, error), a --fail-on value, "text" for the text report (--color always,
-    the worst case for a hostile server), or "nagios" for --format nagios."""
-    cmd = [os.environ["RELAYMETRY"], "check", domain, "--dns", f"127.0.0.1:{WORLD.dns_port}",
+def relaymetry(domain, resolver, fail_on=None):
+    """resolver: the scenario's "resolver" (world.World.resolver); fail_on: None (the default, error), a
+    --fail-on value, "text" for the text report (--color always, the worst case for a hostile server), or
+    "nagios" for --format nagios."""
+    cmd = [os.environ["RELAYMETRY"], "check", domain, "--dns", WORLD.resolver(resolver),
            "--ca-file", WORLD.root_ca, "--timeout", "10"]
     if fail_on == "text":
         cmd += ["--color", "always"]
@@ -203,11 +205,16 @@ class Scenarios(unittest.TestCase):
             allowed = expected_targets(f["id"], n, s, doc)
             if allowed is not None:
                 self.assertIn(f["target"], allowed, f"target of {f['id']}{run.explain()}")
+            if f["id"] in exp["fix_contains"]:
+                want = exp["fix_contains"][f["id"]].format(**WORLD.pki.digests)
+                self.assertIn(want.lower(), f["fix"].lower(), f"fix of {f['id']}{run.explain()}")
         for key, sev in (("errors", "error"), ("warnings", "warning"), ("notices", "notice")):
             want = sum(1 for f in doc["findings"] if f["severity"] == sev)
             self.assertEqual(lookup(doc, f"summary.{key}"), want, f"summary.{key}{run.explain()}")
 
-        for path, want in exp["facts"].items():
+        facts = dict(exp["facts"])
+        facts.update(scenarios.DNSSEC_FACTS.get(s["name"], {}))
+        for path, want in facts.items():
             if isinstance(want, str):
                 want = want.format(n=n, net=world_mod.NET)
             try:
@@ -375,9 +382,10 @@ def run_all(selected):
         # per client: those scenarios get no nagios run.
         nagios = [] if s["expect"]["turned_away"] else ["nagios"]
         for fail_on in [None] + nagios + s["expect"]["fail_on"]:
-            jobs.append((s["name"], s["domain"], fail_on))
+            jobs.append((s["name"], s["domain"], s["resolver"], fail_on))
     with concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
-        futures = {pool.submit(relaymetry, domain, fail_on): (name, fail_on) for name, domain, fail_on in jobs}
+        futures = {pool.submit(relaymetry, domain, resolver, fail_on): (name, fail_on)
+                   for name, domain, resolver, fail_on in jobs}
         for fut in concurrent.futures.as_completed(futures):
             name, fail_on = futures[fut]
             RESULTS.setdefault(name, {})[fail_on] = fut.result()
@@ -419,7 +427,8 @@ def main():
     WORLD = world_mod.World(keep=bool(os.environ.get("E2E_KEEP")))
     try:
         WORLD.up()
-        print(f"e2e: world up in {time.monotonic() - started:.1f}s (DNS port {WORLD.dns_port})", file=sys.stderr)
+        print(f"e2e: world up in {time.monotonic() - started:.1f}s (DNS: unbound on port {WORLD.dns_port}, "
+              f"Knot on {WORLD.authoritative_port})", file=sys.stderr)
         for name, why in sorted(WORLD.unavailable.items()):
             print(f"e2e: {name} will be skipped: {why}", file=sys.stderr)
         run_all(selected)

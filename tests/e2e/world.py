@@ -1,18 +1,24 @@
 #!/usr/bin/python3
-"""The end-to-end world: real Knot DNS, Postfix, nginx and Exim, plus a few Python listeners, built in a fresh
-temporary directory from the one declarative description in scenarios.py.
+"""The end-to-end world: real Knot DNS, unbound, Postfix, nginx and Exim, plus a few Python listeners, built in a
+fresh temporary directory from the one declarative description in scenarios.py.
 
     /usr/bin/python3 tests/e2e/world.py --up     # bring it up, print how to reach it, wait for Ctrl-C
     /usr/bin/python3 tests/e2e/world.py --list   # every scenario: expected findings and why
 
 Everything listens on loopback only (127.0.0.0/8, ::1 stays empty on purpose). Every process the world starts
-is stopped by World.down() through its own pid (pid files of Postfix, nginx and Exim, Popen handles of knotd); the
-system's own services are never touched. Runs as root (Postfix and nginx need it to bind 465/587/443).
+is stopped by World.down() through its own pid (pid files of Postfix, nginx and Exim, Popen handles of knotd and
+unbound); the system's own services are never touched. Runs as root (Postfix and nginx need it to bind
+465/587/443).
+
+DNS is a real DNSSEC chain: Knot serves a signed root zone "." that delegates every scenario zone (NS, glue, and
+DS when the zone is signed) and the scenario zones themselves, signed by Knot; unbound validates them with the
+root's key as its only trust anchor and is the resolver relaymetry uses by default (see World._dns_up).
 """
 
 import datetime
 import fcntl
 import glob
+import hashlib
 import os
 import re
 import shutil
@@ -24,14 +30,36 @@ import tempfile
 import threading
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "support"))
 import scenarios  # noqa: E402
+from certificate_digests import leaf_digests  # noqa: E402
 
-TOOLS = ("postfix", "knotd", "nginx", "openssl", "dig")
+try:
+    import dns.dnssec
+    import dns.exception
+    import dns.flags
+    import dns.message
+    import dns.name
+    import dns.query
+    import dns.rdata
+    import dns.rcode
+    import dns.rdataclass
+    import dns.rdatatype
+    import dns.zone
+    from cryptography.hazmat.primitives.asymmetric import ec
+except ImportError:  # missing_tools() names the packages, so the suite skips saying what to install
+    dns = None
+
+TOOLS = ("postfix", "knotd", "knotc", "unbound", "nginx", "openssl", "dig")
 
 
 def missing_tools():
-    return [t for t in TOOLS if shutil.which(t, path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin") is None]
+    missing = [t for t in TOOLS if shutil.which(t, path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin") is None]
+    if dns is None:
+        missing.append("python3-dnspython/python3-cryptography")
+    return missing
 
 
 def _run(cmd, **kw):
@@ -48,7 +76,7 @@ def _write(path, text, mode=0o644):
 
 
 def _free_port():
-    """A port free for both TCP and UDP on 127.0.0.1 (Knot listens on both)."""
+    """A port free for both TCP and UDP on 127.0.0.1 (Knot and unbound listen on both)."""
     for _ in range(50):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
             t.bind(("127.0.0.1", 0))
@@ -171,13 +199,19 @@ subjectAltName = DNS:wrong-name.invalid
 
 class Pki:
     """Root -> intermediate -> leaves, made with the openssl CLI. Each leaf is (key, chain) where chain is
-    the file a server sends: leaf + intermediate, or the leaf alone for self-signed/missing-intermediate."""
+    the file a server sends: leaf + intermediate, or the leaf alone for self-signed/missing-intermediate.
+
+    Beside them two key pairs no certificate carries, for TLSA records: "next" (the spare key a rollover
+    publishes in advance) and "old" (the key the good leaf had before its renewal). `digests` holds the hex
+    SHA-256 of the DER SubjectPublicKeyInfo of the good leaf, the intermediate, and those two, under the names
+    scenario records use as placeholders ({good_spki_sha256}, ...)."""
 
     def __init__(self, base, domains):
         self.dir = os.path.join(base, "pki")
         os.makedirs(self.dir)
         self.root = os.path.join(self.dir, "root.pem")
         self.leaves = {}
+        self.digests = {}
         self._domains = domains
 
     def _path(self, name):
@@ -185,6 +219,10 @@ class Pki:
 
     def build(self):
         d = self.dir
+        # The spare keys' RSA generation runs on the second core while the chain below is made.
+        spare = {name: subprocess.Popen(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048",
+                                         "-out", self._path(f"{name}.key")], stderr=subprocess.PIPE, text=True)
+                 for name in ("next", "old")}
         alt = "\n".join(f"DNS.{i} = {name}" for i, name in
                         enumerate((n for dom in self._domains for n in (dom, f"*.{dom}")), start=1))
         _write(self._path("ca.cnf"), CA_CONF.format(dir=d, alt=alt))
@@ -225,6 +263,15 @@ class Pki:
         self._finish("self-signed", "leaf.key", "")
         for name in scenarios.CERTS:
             assert name in self.leaves, name
+        for name, pem in (("good", "good.pem"), ("intermediate", "int.pem")):
+            with open(self._path(pem)) as f:
+                self.digests[f"{name}_spki_sha256"] = leaf_digests(f.read())["spki_sha256"]
+        for name, proc in spare.items():
+            if proc.wait() != 0:
+                raise RuntimeError(f"openssl genpkey ({name}.key) failed:\n{proc.stderr.read()}")
+            spki = subprocess.run(["openssl", "pkey", "-in", self._path(f"{name}.key"), "-pubout", "-outform", "DER"],
+                                  capture_output=True, check=True).stdout
+            self.digests[f"{name}_spki_sha256"] = hashlib.sha256(spki).hexdigest()
 
     def _sign(self, ca, ext, csr, out, days_from, days_to, md=None):
         cmd = ["openssl", "ca", "-batch", "-notext", "-config", self._path("ca.cnf"), "-name", ca,
@@ -347,17 +394,110 @@ class Listener(threading.Thread):
 
 # ---- Knot DNS -------------------------------------------------------------------------------------------
 
+def _fqdn(*labels):
+    """Labels joined into an absolute name, "" standing for the root: _fqdn("ns", "") == "ns."."""
+    return ".".join(label for label in labels if label) + "."
+
+
+def zone_text(domain, records, serial=1):
+    """A zone file of `domain` ("" = the root): SOA, NS ns.<domain> at 127.0.0.1 (where Knot listens), then
+    records as (owner relative to the zone or absolute, type, rdata)."""
+    ns = _fqdn("ns", domain)
+    lines = [f"$ORIGIN {_fqdn(domain)}", "$TTL 60",
+             f"@ SOA {ns} {_fqdn('hostmaster', domain)} {serial} 3600 600 86400 60", f"@ NS {ns}", "ns A 127.0.0.1"]
+    lines += [f"{owner} {rtype} {rdata}" for owner, rtype, rdata in records]
+    return "\n".join(lines) + "\n"
+
+
+def _stop_child(proc):
+    if proc and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _ask(port, name, rdtype, addr="127.0.0.1"):
+    """One query with the DO bit; None when nothing answers in time (a server still starting)."""
+    query = dns.message.make_query(name, rdtype, want_dnssec=True)
+    try:
+        return dns.query.udp(query, addr, port=port, timeout=1)
+    except (dns.exception.Timeout, OSError):
+        return None
+
+
+def _wait_for(what, check, timeout=15.0):
+    """check() until it returns something true, which is returned."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.05)
+    raise RuntimeError(f"{what} after {timeout}s")
+
+
+def _signed_rrset(answer, name, rdtype):
+    """The rrset `name` `rdtype` of an answer, when it comes with its RRSIG; else None."""
+    if answer is None or answer.rcode() != dns.rcode.NOERROR:
+        return None
+    owner = dns.name.from_text(name)
+    try:
+        rrset = answer.find_rrset(answer.answer, owner, dns.rdataclass.IN, dns.rdatatype.from_text(rdtype))
+        answer.find_rrset(answer.answer, owner, dns.rdataclass.IN, dns.rdatatype.RRSIG, rrset.rdtype)
+    except KeyError:
+        return None
+    return rrset
+
+
+def sign_expired(domain, text):
+    """The zone file `text` of `domain` signed with a fresh ECDSA P-256 key (one CSK) whose RRSIGs, over every
+    rrset and an NSEC chain, expired a day ago: a zone whose signer stopped re-signing. Knot never serves
+    signatures it made expired, so dnspython signs it and Knot serves the result as it is. The zone must hold
+    no delegation (its NS and glue would have to stay unsigned)."""
+    origin = dns.name.from_text(_fqdn(domain))
+    zone = dns.zone.from_text(text, origin=origin, relativize=False)
+    key = ec.generate_private_key(ec.SECP256R1())
+    dnskey = dns.dnssec.make_dnskey(key.public_key(), dns.dnssec.Algorithm.ECDSAP256SHA256, flags=257)
+    zone.find_rdataset(origin, dns.rdatatype.DNSKEY, create=True).add(dnskey, 60)
+    names = sorted(zone.nodes)  # dnspython orders names canonically (RFC 4034 §6.1), as NSEC needs
+    for i, name in enumerate(names):
+        node = zone.nodes[name]
+        assert name == origin or not node.get_rdataset(dns.rdataclass.IN, dns.rdatatype.NS), \
+            f"{name}: a delegation in a zone signed by world.py"
+        types = sorted({rds.rdtype for rds in node} | {dns.rdatatype.RRSIG, dns.rdatatype.NSEC})
+        nsec = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.NSEC, " ".join(
+            [names[(i + 1) % len(names)].to_text()] + [dns.rdatatype.to_text(t) for t in types]))
+        node.find_rdataset(dns.rdataclass.IN, dns.rdatatype.NSEC, create=True).add(nsec, 60)
+    now = time.time()
+    for name, node in zone.nodes.items():
+        for rds in list(node):
+            rrsig = dns.dnssec.sign((name, rds), key, origin, dnskey, inception=now - 30 * 86400,
+                                    expiration=now - 86400)
+            node.find_rdataset(dns.rdataclass.IN, dns.rdatatype.RRSIG, rds.rdtype, create=True).add(rrsig, rds.ttl)
+    return zone.to_text(relativize=False)
+
+
 class Knot:
-    def __init__(self, base):
-        self.dir = os.path.join(base, "knot")
+    """One knotd serving zones from zone files in its directory, on 127.0.0.1 and a port of its own. The zones
+    in `signed` Knot signs itself (automatic signing, policy e2e: one ECDSA P-256 CSK per zone, generated by
+    Knot when it first loads the zone); the others it serves as written, unsigned or signed beforehand. A
+    Knot with no zone answers REFUSED to every query."""
+
+    def __init__(self, base, name="knot"):
+        self.dir = os.path.join(base, name)
         os.makedirs(os.path.join(self.dir, "zones"))
         os.makedirs(os.path.join(self.dir, "run"))
         os.makedirs(os.path.join(self.dir, "db"))
+        self.conf = os.path.join(self.dir, "knot.conf")
         self.port = None
         self.proc = None
 
-    def build(self, zones):
-        """zones: {domain: [(owner, type, rdata)]} with rdata already filled in."""
+    def build(self, zones, signed=()):
+        """zones: {domain: [(owner, type, rdata)] with rdata filled in, or a finished zone file's text}, with
+        "" for the root zone."""
         self.port = _free_port()
         conf = [
             "server:",
@@ -370,26 +510,36 @@ class Knot:
             "    any: info",
             "control:",
             f"    listen: \"{self.dir}/run/knot.sock\"",
+            "policy:",
+            "  - id: e2e",
+            "    algorithm: ecdsap256sha256",
+            "    single-type-signing: on",
             "template:",
             "  - id: default",
             f"    storage: \"{self.dir}/zones\"",
-            "    file: \"%s.zone\"",
             "    journal-content: none",
             "    zonefile-sync: -1",
-            "zone:",
         ]
-        for domain, records in zones.items():
-            conf.append(f"  - domain: {domain}.")
-            lines = [f"$ORIGIN {domain}.", "$TTL 60",
-                     f"@ SOA ns.{domain}. hostmaster.{domain}. 1 3600 600 86400 60",
-                     f"@ NS ns.{domain}.", "ns A 127.0.0.1"]
-            lines += [f"{owner} {rtype} {rdata}" for owner, rtype, rdata in records]
-            _write(os.path.join(self.dir, "zones", f"{domain}.zone"), "\n".join(lines) + "\n")
-        _write(os.path.join(self.dir, "knot.conf"), "\n".join(conf) + "\n")
+        conf += ["zone:"] if zones else []
+        for domain, content in zones.items():
+            conf += [f"  - domain: {_fqdn(domain)}", f"    file: \"{domain or 'root'}.zone\""]
+            if domain in signed:
+                conf += ["    dnssec-signing: on", "    dnssec-policy: e2e"]
+            self.write(domain, content)
+        _write(self.conf, "\n".join(conf) + "\n")
+
+    def write(self, domain, content, serial=1):
+        text = content if isinstance(content, str) else zone_text(domain, content, serial)
+        _write(os.path.join(self.dir, "zones", f"{domain or 'root'}.zone"), text)
+
+    def reload(self, domains):
+        """Knot reads the zone files of `domains` again (and re-signs them); returns when it has."""
+        _run(["knotc", "-c", self.conf, "-b", "zone-reload", *(_fqdn(d) for d in domains)])
 
     def start(self, probe_domain):
+        """Returns when Knot answers the SOA of probe_domain, or, with None, when it answers at all."""
         log = open(os.path.join(self.dir, "knot.log"), "w")
-        self.proc = subprocess.Popen(["knotd", "-c", os.path.join(self.dir, "knot.conf")],
+        self.proc = subprocess.Popen(["knotd", "-c", self.conf],
                                      stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         log.close()
         _write(os.path.join(self.dir, "run", "world-knotd.pid"), f"{self.proc.pid}\n")
@@ -397,21 +547,93 @@ class Knot:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"knotd exited: see {self.dir}/knot.log")
-            out = subprocess.run(["dig", "+short", "+time=1", "+tries=1", "-p", str(self.port), "@127.0.0.1",
-                                  probe_domain, "SOA"], capture_output=True, text=True).stdout
-            if out.strip():
+            out = subprocess.run(["dig", "+time=1", "+tries=1", "-p", str(self.port), "@127.0.0.1",
+                                  probe_domain or ".", "SOA"], capture_output=True, text=True).stdout
+            if re.search(r"status: NOERROR.*ANSWER: [1-9]" if probe_domain else r"status: ", out, re.S):
                 return
             time.sleep(0.1)
         raise RuntimeError("knotd does not answer")
 
+    def signed_rrset(self, name, rdtype):
+        """`name` `rdtype` as Knot serves it on 127.0.0.1, when it comes with its RRSIG; else None."""
+        return _signed_rrset(_ask(self.port, name, rdtype), name, rdtype)
+
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        _stop_child(self.proc)
+
+
+# ---- unbound ------------------------------------------------------------------------------------------
+
+UNBOUND_CONF = """\
+server:
+    interface: 127.0.0.1@{port}
+    do-ip6: no
+    access-control: 127.0.0.0/8 allow
+    username: ""
+    chroot: ""
+    directory: "{dir}"
+    pidfile: "{dir}/unbound.pid"
+    use-syslog: no
+    logfile: "{dir}/unbound.log"
+    verbosity: 1
+    num-threads: 1
+    module-config: "validator iterator"
+    # The world's root key is the only trust anchor: static, never the Internet's (no auto-trust-anchor-file).
+    trust-anchor: "{anchor}"
+    harden-dnssec-stripped: yes
+    # Why each answer failed validation, in the log, and as an RFC 8914 extended error to the client.
+    val-log-level: 2
+    ede: yes
+    # Knot listens on 127.0.0.1, which unbound otherwise never queries.
+    do-not-query-localhost: no
+    # "test." is one of unbound's built-in empty zones (RFC 6761 names); the world lives below it.
+    local-zone: "test." nodefault
+    # Short enough that a zone changed by hand in a world kept up (world.py --up) shows at once.
+    cache-max-ttl: 5
+    cache-max-negative-ttl: 5
+remote-control:
+    control-enable: no
+# Every name goes to Knot, which is authoritative for the root and every zone below it, so no root hint is
+# ever used and no query leaves loopback.
+forward-zone:
+    name: "."
+    forward-addr: 127.0.0.1@{knot_port}
+"""
+
+
+class Unbound:
+    """A validating resolver in front of Knot, on its own port of 127.0.0.1, in the foreground as a child."""
+
+    def __init__(self, base):
+        self.dir = os.path.join(base, "unbound")
+        os.makedirs(self.dir)
+        self.conf = os.path.join(self.dir, "unbound.conf")
+        self.port = None
+        self.proc = None
+
+    def build(self, knot_port, anchor):
+        """anchor: the root's DNSKEY as one line of presentation format."""
+        self.port = _free_port()
+        _write(self.conf, UNBOUND_CONF.format(port=self.port, dir=self.dir, anchor=anchor, knot_port=knot_port))
+
+    def start(self, probe_domain):
+        """Returns when the SOA of probe_domain, a signed zone, comes back validated (the AD bit)."""
+        log = open(os.path.join(self.dir, "stderr.log"), "w")
+        self.proc = subprocess.Popen(["unbound", "-d", "-c", self.conf],
+                                     stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        log.close()
+        _wait_bound([("127.0.0.1", self.port)])  # a UDP query sent earlier would wait out its whole timeout
+
+        def validated():
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"unbound exited: see {self.dir}/stderr.log and unbound.log")
+            answer = _ask(self.port, probe_domain, "SOA")
+            return answer is not None and answer.flags & dns.flags.AD
+
+        _wait_for(f"unbound does not validate {probe_domain} (see {self.dir}/unbound.log)", validated)
+
+    def stop(self):
+        _stop_child(self.proc)
 
 
 # ---- Postfix ------------------------------------------------------------------------------------------
@@ -817,10 +1039,10 @@ assert 0 <= NET <= 255, "E2E_NET must be 0..255"
 
 
 def stop_servers(w, label):
-    """Stops nginx, Postfix, Knot and the listeners of a world (this one or the benchmark's bulk world),
-    each by its own pid; one failing to stop does not keep the others running."""
-    exim = getattr(w, "exim", None)  # the benchmarks' worlds have none
-    for stop in (w.nginx.stop, w.postfix.stop, w.knot.stop) + ((exim.stop,) if exim else ()):
+    """Stops nginx, Postfix, Knot, unbound and the listeners of a world (this one or the benchmark's bulk
+    world), each by its own pid; one failing to stop does not keep the others running."""
+    extra = [getattr(w, name, None) for name in ("exim", "unbound", "knot_refusing")]  # not in the benchmarks
+    for stop in [w.nginx.stop, w.postfix.stop, w.knot.stop] + [server.stop for server in extra if server]:
         try:
             stop()
         except Exception as e:  # keep stopping the rest
@@ -834,6 +1056,13 @@ def addresses(n):
     return {"mail": f"127.{NET}.1.{n}", "sts": f"127.{NET}.2.{n}", "mx": f"127.{NET}.3.{n}"}
 
 
+
+def _enclosing(domain):
+    """The names above `domain`, nearest first, down to the root "": a.b.c -> b.c, c, ""."""
+    labels = domain.split(".")
+    return [".".join(labels[i:]) for i in range(1, len(labels))] + [""]
+
+
 class World:
     def __init__(self, keep=False):
         self.scenarios = scenarios.with_numbers()
@@ -844,11 +1073,14 @@ class World:
         self.keep = keep
         self.pki = Pki(self.base, [s["domain"] for _, s in self.scenarios])
         self.knot = Knot(self.base)
+        self.knot_refusing = Knot(self.base, "knot-refusing")  # no zone: REFUSED to everything
+        self.unbound = Unbound(self.base)
         self.postfix = Postfix(self.base)
         self.nginx = Nginx(self.base)
         self.exim = Exim(self.base)
         self.listeners = []
-        self.dns_port = None
+        self.dns_port = None  # unbound's, the resolver relaymetry uses unless a scenario says otherwise
+        self.authoritative_port = None  # Knot's
         self.unavailable = {}  # scenario name -> why its servers could not be set up (reported as skipped)
         self._log_marks = {}  # server log -> its size when the world was up
 
@@ -874,9 +1106,13 @@ class World:
         self.listeners.append(sasl)
         for n, s in self.scenarios:
             a = addresses(n)
-            fill = dict(a, d=s["domain"], n=n)
+            fill = dict(a, d=s["domain"], n=n, **self.pki.digests)
             if s["records"] is not None:
-                zones[s["domain"]] = [(o, t, r.format(**fill)) for o, t, r in s["records"]]
+                zones[s["domain"]] = {"signed": s["signed"],
+                                      "records": [(o, t, r.format(**fill)) for o, t, r in s["records"]]}
+            for name, z in s["zones"].items():
+                zones[name.format(**fill)] = {"signed": z.get("signed", True),
+                                              "records": [(o, t, r.format(**fill)) for o, t, r in z["records"]]}
             for port, srv in s["smtp"].items():
                 if srv["kind"] == "postfix":
                     key, chain = self.pki.leaves[srv["cert"]]
@@ -894,9 +1130,7 @@ class World:
         _write(os.path.join(self.base, "openssl-sec0.cnf"), SEC0_CONF)
         for listener in self.listeners:
             listener.start()
-        self.knot.build(zones)
-        self.knot.start(next(iter(zones)))
-        self.dns_port = self.knot.port
+        self._dns_up(zones)
         self.postfix.build(services, sasl.port, os.path.join(self.base, "openssl-sec0.cnf"))
         self.postfix.start()
         self.nginx.build(sites)
@@ -911,6 +1145,55 @@ class World:
             self.exim.start()
         for path in self._server_logs():
             self._log_marks[path] = os.path.getsize(path) if os.path.exists(path) else 0
+
+    def _dns_up(self, zones):
+        """zones: {domain: {"signed": True | False | "expired", "records": [...]}}, every zone but the root.
+
+        Knot serves them and a root zone that delegates each to its nearest enclosing zone (NS and glue), Knot
+        signing every zone marked True. Once Knot has generated their keys, the DS of every signed zone goes
+        into its parent, which Knot reloads; then unbound starts with the root's key as trust anchor. So a
+        zone marked False is provably insecure (a signed delegation without DS) and one marked "expired"
+        bogus (its DS matches its key, whose signatures expired)."""
+        zones = dict(zones, **{"": {"signed": True, "records": []}})
+        parents = {}
+        for child in zones:
+            if child:
+                parents[child] = next(p for p in _enclosing(child) if p in zones)
+                zones[parents[child]]["records"] += [(_fqdn(child), "NS", _fqdn("ns", child)),
+                                                     (_fqdn("ns", child), "A", "127.0.0.1")]
+        contents = {d: sign_expired(d, zone_text(d, z["records"])) if z["signed"] == "expired" else z["records"]
+                    for d, z in zones.items()}
+        self.knot.build(contents, {d for d, z in zones.items() if z["signed"] is True})
+        self.knot.start(next(d for d in zones if d))
+        self.authoritative_port = self.knot.port
+        keys = {d: _wait_for(f"Knot serves no signed DNSKEY of {_fqdn(d)}",
+                             lambda d=d: self.knot.signed_rrset(_fqdn(d), "DNSKEY"))
+                for d, z in zones.items() if z["signed"]}
+        ds = {}
+        for child, parent in parents.items():
+            if child in keys:
+                ds[child] = {dns.dnssec.make_ds(_fqdn(child), key, "SHA256").to_text()
+                             for key in keys[child] if key.flags & dns.dnssec.Flag.SEP}
+                zones[parent]["records"] += [(_fqdn(child), "DS", text) for text in sorted(ds[child])]
+        reloaded = {parents[child] for child in ds}
+        for domain in reloaded:
+            assert zones[domain]["signed"] != "expired", f"{domain}: world.py signs no zone with delegations"
+            self.knot.write(domain, zones[domain]["records"], serial=2)
+        self.knot.reload(reloaded)
+        for child, want in ds.items():
+            _wait_for(f"Knot serves no signed DS of {_fqdn(child)}",
+                      lambda c=child, w=want: {r.to_text() for r in self.knot.signed_rrset(_fqdn(c), "DS") or ()} == w)
+        anchor = next(key for key in keys[""] if key.flags & dns.dnssec.Flag.SEP)
+        self.unbound.build(self.knot.port, f". DNSKEY {anchor.to_text()}")
+        self.unbound.start(_fqdn(next(d for d, z in zones.items() if d and z["signed"] is True)))
+        self.dns_port = self.unbound.port
+        self.knot_refusing.build({})
+        self.knot_refusing.start(None)
+
+    def resolver(self, kind):
+        """What relaymetry's --dns names for a scenario's "resolver" (see scenarios.clean)."""
+        return {"validating": f"127.0.0.1:{self.dns_port}", "authoritative": f"127.0.0.1:{self.authoritative_port}",
+                "refusing": f"127.0.0.1:{self.knot_refusing.port}"}[kind]
 
     def _server_logs(self):
         return [os.path.join(self.postfix.dir, "maillog")] + [self.exim.mainlog(a) for a, _, _ in self.exim.instances]
@@ -940,7 +1223,10 @@ class World:
             shutil.rmtree(self.base, ignore_errors=True)
 
     def describe(self):
-        out = [f"world in {self.base}", f"DNS: 127.0.0.1 port {self.dns_port} (dig -p {self.dns_port} @127.0.0.1)",
+        out = [f"world in {self.base}",
+               f"DNS: unbound, validating: 127.0.0.1 port {self.dns_port} (dig -p {self.dns_port} @127.0.0.1)",
+               f"     Knot, authoritative: 127.0.0.1 port {self.authoritative_port}; refusing everything: port "
+               f"{self.knot_refusing.port}",
                f"CA:  {self.root_ca}"]
         for n, s in self.scenarios:
             a = addresses(n)
@@ -965,6 +1251,7 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     print(world.describe(), flush=True)
+    print(f"AUTHORITATIVE_PORT={world.authoritative_port}", flush=True)
     print(f"DNS_PORT={world.dns_port}", flush=True)
     try:
         stop.wait()
