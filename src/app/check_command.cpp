@@ -219,14 +219,19 @@ CheckResult run_check(CheckRun config, std::ostream& out, std::ostream& err) {
         record(error);
         run.checking = false;
         run.redraw_timer.cancel();
-        // Now, not when run() returns: probes may still say QUIT in the background for a while.
         // The live line leaves the screen, the plain one gets its final count.
         run.progress.finish(run.counts(), std::chrono::steady_clock::now());
     });
     if (config.progress != ProgressStyle::off) {
         asio::co_spawn(io, redraw_progress(&run), record);
     }
-    io.run();
+    // Until the last domain is done. Then only the probes' goodbyes are left: QUIT, and the wait for
+    // the server's 221 and close, which spares the server an overlap only while this run may connect
+    // again. The handlers that are ready still run, so every QUIT is sent; the waits are abandoned and
+    // their connections close with the loop, instead of keeping the process one round trip longer.
+    while (run.checking && io.run_one() > 0) {
+    }
+    io.poll();
     out << run.output->end(config.input_errors) << std::flush;
 
     ExitCode code = ExitCode::ok;
