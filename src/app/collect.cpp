@@ -117,6 +117,7 @@ asio::awaitable<void> mta_sts_txt_branch(MtaStsBranches* mta_sts, dns::Resolver*
     auto txt = co_await dns::lookup_txt(*resolver, "_mta-sts." + domain);
     note_failure(mta_sts->txt_failures, txt);
     mta_sts->facts.txt = policy::mta_sts_txt_facts(txt.status, txt.txt);
+    mta_sts->facts.txt->dnssec = txt.dnssec;
 }
 
 // RFC 8461 §3.3: the policy host is resolved and fetched without waiting for the TXT record, so
@@ -137,6 +138,7 @@ asio::awaitable<void> mta_sts_policy_branch(MtaStsBranches* mta_sts, dns::Resolv
 asio::awaitable<void> tls_rpt_branch(DomainFacts* facts, dns::Resolver* resolver) {
     auto txt = co_await dns::lookup_txt(*resolver, "_smtp._tls." + facts->domain);
     auto tls_rpt = policy::tls_rpt_facts(txt.status, txt.txt);
+    tls_rpt.dnssec = txt.dnssec;
     note_failure(tls_rpt.lookup_failures, txt);
     facts->tls_rpt = std::move(tls_rpt);
 }

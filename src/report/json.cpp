@@ -263,7 +263,8 @@ Json txt_json(const MtaStsTxtFacts& txt) {
                    {"records", strings(txt.records)},
                    {"id", txt.parse.valid ? Json(txt.parse.id) : Json(nullptr)},
                    {"extensions", strings(txt.parse.extensions)},
-                   {"errors", strings(txt.parse.errors)}});
+                   {"errors", strings(txt.parse.errors)},
+                   {"dnssec", to_string(txt.dnssec)}});
 }
 
 Json coverage_json(const std::vector<MxCoverage>& coverage) {
@@ -337,6 +338,7 @@ Json tls_rpt_json(const TlsRptFacts& tls_rpt) {
                    {"invalid_rua", invalid_rua_json(tls_rpt.parse.rua)},
                    {"extensions", strings(tls_rpt.parse.extensions)},
                    {"errors", strings(tls_rpt.parse.errors)},
+                   {"dnssec", to_string(tls_rpt.dnssec)},
                    {"lookup_failures", lookup_failures_json(tls_rpt.lookup_failures)}});
 }
 

@@ -374,6 +374,7 @@ void write_mta_sts(Writer& writer, const DomainFacts& facts) {
         for (const auto& record : txt.records) {
             writer.line(2, "\"" + safe(record) + "\"");
         }
+        writer.line(2, "DNSSEC: " + dnssec_text(txt.dnssec, facts.dns));
     }
     if (mta_sts.policy) {
         const auto& policy = *mta_sts.policy;
@@ -394,6 +395,7 @@ void write_mta_sts(Writer& writer, const DomainFacts& facts) {
         if (policy.parse) {
             write_policy_fields(writer, 2, *policy.parse);
         }
+        writer.line(2, "DNSSEC of the policy host's addresses: " + dnssec_text(policy.resolution.dnssec, facts.dns));
         if (policy.tls) {
             write_tls(writer, 2, *policy.tls, "mta-sts." + facts.domain, now);
         }
@@ -409,6 +411,7 @@ void write_tls_rpt(Writer& writer, const DomainFacts& facts) {
     for (const auto& record : tls_rpt.records) {
         writer.line(2, "\"" + safe(record) + "\"");
     }
+    writer.line(2, "DNSSEC: " + dnssec_text(tls_rpt.dnssec, facts.dns));
     for (const auto& rua : tls_rpt.parse.rua) {
         writer.line(1, "rua: " + safe(rua.uri) + (rua.valid ? "" : " (unusable: " + safe(rua.error) + ")"));
     }

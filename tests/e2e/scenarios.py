@@ -593,7 +593,8 @@ def build():
 # asserts them beside each scenario's own facts.
 DNSSEC_FACTS = {
     "clean": {"dns.validating": True, "dns.domain_dnssec": "secure", "submission.discovery.dnssec": "secure",
-              "submission.endpoints.0.dane.status": "nxdomain"},
+              "submission.endpoints.0.dane.status": "nxdomain", "mta_sts.txt.dnssec": "secure",
+              "tls_rpt.dnssec": "secure", "mx.dnssec": "secure"},
     "dane-ee": {"dns.domain_dnssec": "secure", "submission.endpoints.0.dane.status": "answer",
                 "submission.endpoints.0.dane.dnssec": "secure", "submission.endpoints.1.dane.dnssec": "secure"},
     "dane-unsigned-child": {"dns.domain_dnssec": "secure", "submission.endpoints.0.srv_dnssec": "secure",
@@ -601,6 +602,7 @@ DNSSEC_FACTS = {
                             "submission.endpoints.0.dane.dnssec": "insecure"},
     "dnssec-bogus": {"dns.domain_dnssec": "bogus", "submission.discovery.dnssec": "bogus"},
     "srv-outside-unsigned": {"dns.domain_dnssec": "insecure", "submission.endpoints.0.srv_dnssec": "insecure",
+                             "mta_sts.txt.dnssec": "insecure", "tls_rpt.dnssec": "insecure",
                              "submission.endpoints.0.resolution.dnssec": "secure"},
     "not-validating": {"dns.validating": False},
 }

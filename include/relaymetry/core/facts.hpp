@@ -230,8 +230,9 @@ std::string_view to_string(TxtStatus status);
 
 struct MtaStsTxtFacts {
     TxtStatus status = TxtStatus::not_published;
-    std::vector<std::string> records;  // every TXT string at the name, as published
-    MtaStsTxtParse parse;              // of the single v=STSv1 record, when there is exactly one
+    std::vector<std::string> records;                   // every TXT string at the name, as published
+    MtaStsTxtParse parse;                               // of the single v=STSv1 record, when there is exactly one
+    DnssecStatus dnssec = DnssecStatus::indeterminate;  // of the TXT lookup (indeterminate in `lint`)
 };
 
 enum class PolicyFetchStatus {
@@ -273,6 +274,7 @@ struct TlsRptFacts {
     TxtStatus status = TxtStatus::not_published;
     std::vector<std::string> records;
     TlsRptParse parse;
+    DnssecStatus dnssec = DnssecStatus::indeterminate;  // of the TXT lookup
     std::vector<LookupFailure> lookup_failures;
 };
 

@@ -28,6 +28,9 @@ TEST_CASE("render_text shows DNSSEC per area and each TLSA record against each a
     CHECK(has(text, "DNSSEC of example.com: secure (validated)"));
     CHECK(has(text, "DNSSEC of the SRV records: secure (validated)"));
     CHECK(has(text,
+              "TXT _smtp._tls.example.com: published\n    \"v=TLSRPTv1; rua=mailto:tls-reports@example.com\"\n"
+              "    DNSSEC: secure (validated)"));
+    CHECK(has(text,
               "TLSA _465._tcp.mail.example.com: 2 records, DNSSEC secure (validated)\n"
               "      3 1 1 " +
                   std::string(64, 'a') +

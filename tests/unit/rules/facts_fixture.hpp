@@ -149,6 +149,7 @@ inline DomainFacts good_domain() {
 
     TlsRptFacts tls_rpt;
     tls_rpt.status = TxtStatus::published;
+    tls_rpt.dnssec = DnssecStatus::secure;
     tls_rpt.records = {"v=TLSRPTv1; rua=mailto:tls-reports@example.com"};
     tls_rpt.parse.valid = true;
     tls_rpt.parse.rua = {{"mailto:tls-reports@example.com", true, ""}};
