@@ -143,21 +143,13 @@ asio::awaitable<void> tls_rpt_branch(DomainFacts* facts, dns::Resolver* resolver
     facts->tls_rpt = std::move(tls_rpt);
 }
 
-// The DNSSEC status of the domain's zone, from the first lookup at the domain itself that says.
+// The DNSSEC status of the domain's zone, from the first lookup at the domain itself that says: the
+// MX lookup, else the SRV lookups.
 DnssecStatus domain_dnssec(const DomainFacts& facts) {
-    std::vector<DnssecStatus> seen;
-    if (facts.mx) {
-        seen.push_back(facts.mx->dnssec);
+    if (facts.mx && facts.mx->dnssec != DnssecStatus::indeterminate) {
+        return facts.mx->dnssec;
     }
-    if (facts.submission) {
-        seen.push_back(facts.submission->srv_dnssec);
-    }
-    for (const auto status : seen) {
-        if (status != DnssecStatus::indeterminate) {
-            return status;
-        }
-    }
-    return DnssecStatus::indeterminate;
+    return facts.submission ? facts.submission->srv_dnssec : DnssecStatus::indeterminate;
 }
 
 // RFC 8461 §4.1: which MX hosts the policy's patterns cover. Needs both chains' results.

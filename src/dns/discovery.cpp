@@ -84,18 +84,26 @@ std::vector<SrvRecord> srv_records(const LookupResult& result, std::string_view 
     return records;
 }
 
-// RFC 6698 §3: the TLSA records of a service on `port` of `host`.
-asio::awaitable<DaneFacts> lookup_tlsa(Resolver& resolver, std::string host, std::uint16_t port) {
+// The TLSA records of a service plus the failure of their lookup, as Resolution is for addresses.
+struct TlsaLookup {
     DaneFacts dane;
+    std::vector<LookupFailure> failures;
+};
+
+// RFC 6698 §3: the TLSA records of a service on `port` of `host`.
+asio::awaitable<TlsaLookup> lookup_tlsa(Resolver& resolver, std::string host, std::uint16_t port) {
+    TlsaLookup lookup;
+    auto& dane = lookup.dane;
     dane.name = "_" + std::to_string(port) + "._tcp." + host;
     dane.host = std::move(host);
     dane.port = port;
     auto result = co_await resolver.lookup(dane.name, RecordType::tlsa);
+    note_failure(result, lookup.failures);
     dane.status = result.status;
     dane.dnssec = result.dnssec;
     dane.extended_error = std::move(result.extended_error);
     dane.records = std::move(result.tlsa);
-    co_return dane;
+    co_return lookup;
 }
 
 struct TlsaKey {
@@ -104,26 +112,21 @@ struct TlsaKey {
     bool operator==(const TlsaKey&) const = default;
 };
 
-// Looks up every (host, port) in `keys` at once; results in the order of `keys`.
-asio::awaitable<std::vector<DaneFacts>> lookup_all_tlsa(Resolver& resolver, std::vector<TlsaKey> keys) {
-    std::vector<asio::awaitable<DaneFacts>> tasks;
+// Looks up every (host, port) in `keys` at once; the facts in the order of `keys`, their failures
+// appended to `failures`.
+asio::awaitable<std::vector<DaneFacts>> lookup_all_tlsa(Resolver& resolver, std::vector<TlsaKey> keys,
+                                                        std::vector<LookupFailure>* failures) {
+    std::vector<asio::awaitable<TlsaLookup>> tasks;
     tasks.reserve(keys.size());
     for (const auto& key : keys) {
         tasks.push_back(lookup_tlsa(resolver, key.host, key.port));
     }
-    co_return co_await io::gather(std::move(tasks));
-}
-
-void note_tlsa_failures(const std::vector<DaneFacts>& all, std::vector<LookupFailure>& failures) {
-    for (const auto& dane : all) {
-        if (is_failure(dane.status)) {
-            failures.push_back(LookupFailure{dane.name, RecordType::tlsa, dane.status,
-                                             dane.dnssec == DnssecStatus::bogus
-                                                 ? "the resolver rejected the answer as DNSSEC-bogus"
-                                                 : describe_failure(dane.status),
-                                             dane.dnssec, dane.extended_error});
-        }
+    std::vector<DaneFacts> all;
+    for (auto& lookup : co_await io::gather(std::move(tasks))) {
+        failures->insert(failures->end(), lookup.failures.begin(), lookup.failures.end());
+        all.push_back(std::move(lookup.dane));
     }
+    co_return all;
 }
 
 Endpoint make_endpoint(std::string host, std::uint16_t port, Security security, bool from_srv) {
@@ -191,7 +194,8 @@ asio::awaitable<SubmissionFacts> discover_submission(Resolver& resolver, std::st
             }
         }
         facts.source = facts.endpoints.empty() ? DiscoverySource::disabled : DiscoverySource::srv;
-        auto [resolutions, tlsa] = co_await (resolve_all(resolver, targets) && lookup_all_tlsa(resolver, tlsa_keys));
+        auto [resolutions, tlsa] =
+            co_await (resolve_all(resolver, targets) && lookup_all_tlsa(resolver, tlsa_keys, &facts.lookup_failures));
         for (auto& endpoint : facts.endpoints) {
             const auto index =
                 static_cast<std::size_t>(std::find(targets.begin(), targets.end(), endpoint.host) - targets.begin());
@@ -201,7 +205,6 @@ asio::awaitable<SubmissionFacts> discover_submission(Resolver& resolver, std::st
                 endpoint.dane = tlsa[static_cast<std::size_t>(found - tlsa_keys.begin())];
             }
         }
-        note_tlsa_failures(tlsa, facts.lookup_failures);
         for (const auto& resolution : resolutions) {
             facts.lookup_failures.insert(facts.lookup_failures.end(), resolution.failures.begin(),
                                          resolution.failures.end());
@@ -263,9 +266,9 @@ asio::awaitable<MxFacts> discover_mx(Resolver& resolver, std::string domain) {
             tlsa_keys.push_back(TlsaKey{host, k_smtp_port});
         }
     }
-    auto [resolutions, tlsa] = co_await (resolve_all(resolver, hosts) && lookup_all_tlsa(resolver, tlsa_keys));
+    auto [resolutions, tlsa] =
+        co_await (resolve_all(resolver, hosts) && lookup_all_tlsa(resolver, tlsa_keys, &facts.lookup_failures));
     facts.dane = std::move(tlsa);
-    note_tlsa_failures(facts.dane, facts.lookup_failures);
     for (auto& resolution : resolutions) {
         facts.lookup_failures.insert(facts.lookup_failures.end(), resolution.failures.begin(),
                                      resolution.failures.end());
