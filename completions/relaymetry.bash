@@ -8,7 +8,7 @@
 # Options that take a value, and flags, per command.
 _relaymetry_check_values=(-f --file --format --warning-on --critical-on --color --fail-on --ignore --dns
     --connect-to --ca-file --timeout --only --expiry-warning --parallel --ehlo --connect-rate --progress --shard)
-_relaymetry_check_flags=(-h --help --json --no-share --timings)
+_relaymetry_check_flags=(-h --help --json --mx-probe --no-share --timings)
 _relaymetry_lint_values=(--domain --format --color --fail-on --ignore)  # and --mx for mta-sts-policy
 _relaymetry_lint_flags=(-h --help --json)
 

@@ -106,8 +106,8 @@ struct Run {
 // Where a probe or fetch ended in internal-error: "mail.example.com:465 [192.0.2.1]: internal error: ...".
 std::vector<std::string> internal_errors(const DomainFacts& facts) {
     std::vector<std::string> errors;
-    if (facts.submission) {
-        for (const auto& endpoint : facts.submission->endpoints) {
+    const auto note = [&](const std::vector<Endpoint>& endpoints) {
+        for (const auto& endpoint : endpoints) {
             for (const auto& probe : endpoint.addresses) {
                 if (probe.status == ProbeStatus::internal_error) {
                     errors.push_back(to_string(Target::at_address(endpoint.host, endpoint.port, probe.address)) + ": " +
@@ -115,6 +115,12 @@ std::vector<std::string> internal_errors(const DomainFacts& facts) {
                 }
             }
         }
+    };
+    if (facts.submission) {
+        note(facts.submission->endpoints);
+    }
+    if (facts.mx) {
+        note(facts.mx->probes);
     }
     if (facts.mta_sts && facts.mta_sts->policy && facts.mta_sts->policy->status == PolicyFetchStatus::internal_error) {
         errors.push_back(facts.mta_sts->policy->url + ": " + facts.mta_sts->policy->error.value_or("internal error"));
@@ -136,6 +142,10 @@ asio::awaitable<void> check_one(Run* run, std::size_t index) {
                 "relaymetry: the resolver " + report::escape_untrusted(resolvers_text(facts.dns)) +
                 " did not answer any lookup: domains checked through it could not be checked " +
                 (run->config->output.format == report::Format::nagios ? "(UNKNOWN)\n" : "(exit code 4)\n"));
+        }
+        if (facts.mx && facts.mx->egress_blocked && run->settings->egress->take_announcement()) {
+            run->progress.write_line("relaymetry: " + *facts.mx->egress_blocked +
+                                     "; the MX probes are inconclusive, not the domains' fault (mx.probe-blocked)\n");
         }
         outcome.internal_probe_errors = internal_errors(facts);
         std::erase_if(findings, [&](const Finding& finding) { return run->config->gate.ignored(finding); });

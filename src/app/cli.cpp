@@ -186,6 +186,7 @@ struct CheckArgs {
     std::size_t parallel = k_default_parallel;
     std::string ehlo;
     bool no_share = false;
+    bool mx_probe = false;
     double connect_rate = probe::ConnectionLimits{}.rate_per_second;
     bool timings = false;
     std::string progress = "auto";
@@ -281,6 +282,8 @@ std::optional<ExitCode> prepare_check(const CheckArgs& args, CheckSetup& setup, 
     run.settings.fetcher = probe::make_policy_fetcher(tls.get(), prober.connect_to);
     run.settings.prober = probe::make_submission_prober(std::move(prober));
     run.settings.timeout = std::chrono::milliseconds(static_cast<long long>(args.timeout * 1000));
+    // The MX probe serves the mx area, and the MTA-STS judgement of the MX hosts' certificates.
+    run.settings.mx_probe = args.mx_probe && (run.settings.areas.mx || run.settings.areas.mta_sts);
     run.rule_options.expiry_warning_days = args.expiry_warning;
     run.output.format = *format;
     run.output.text = text_options(args.output, args.timings);
@@ -434,6 +437,10 @@ int run(int argc, char** argv) {
         ->capture_default_str();
     check_cmd->add_flag("--no-share", check_args.no_share,
                         "Probe and look up every domain's servers on their own, as if no other domain shared them");
+    check_cmd->add_flag(
+        "--mx-probe", check_args.mx_probe,
+        "Also probe every MX host on port 25 (banner, EHLO, STARTTLS, TLS, EHLO, QUIT): off by default, "
+        "many networks block port 25 (docs/cli.md)");
     check_cmd->add_flag("--timings", check_args.timings, "Show per-step timings in the text report");
     check_cmd
         ->add_option("--progress", check_args.progress,

@@ -1,5 +1,6 @@
 #include "relaymetry/app/collect.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include <boost/asio/this_coro.hpp>
@@ -79,11 +80,45 @@ asio::awaitable<void> submission_branch(DomainFacts* facts, dns::Resolver* resol
     facts->submission = std::move(submission);
 }
 
-// The MX hosts are not probed (yet): their TLSA records are judged on their own.
-asio::awaitable<void> mx_branch(DomainFacts* facts, dns::Resolver* resolver) {
+// MX -> host addresses (∥ TLSA) -> with --mx-probe, every address of the first MX hosts probed on
+// port 25 at once, through the same prober (and run-wide cache) as submission. Each host's TLSA
+// records are matched against what its addresses served (none without --mx-probe).
+asio::awaitable<void> mx_branch(DomainFacts* facts, dns::Resolver* resolver, probe::SubmissionProber* prober,
+                                Port25Egress* egress, CheckTime time) {
     facts->mx = co_await dns::discover_mx(*resolver, facts->domain);
-    for (auto& dane : facts->mx->dane) {
-        policy::judge_dane(dane, {});
+    auto& mx = *facts->mx;
+    if (egress != nullptr && !mx.null_mx) {
+        mx.probed = true;
+        std::vector<asio::awaitable<std::vector<AddressProbe>>> probes;
+        for (const auto& host : mx.hosts) {
+            if (mx.probes.size() == k_max_probed_mx_hosts) {
+                break;
+            }
+            Endpoint endpoint;
+            endpoint.host = host.host;
+            endpoint.port = k_smtp_port;
+            endpoint.security = Security::starttls;
+            endpoint.srv_dnssec = mx.dnssec;
+            endpoint.resolution = host;
+            probes.push_back(prober->probe(endpoint, time));
+            mx.probes.push_back(std::move(endpoint));
+        }
+        auto results = co_await io::gather(std::move(probes));
+        for (std::size_t i = 0; i < results.size(); ++i) {
+            mx.probes[i].addresses = std::move(results[i]);
+            egress->record(mx.probes[i].host, mx.probes[i].addresses);
+        }
+        mx.egress_blocked = egress->blocked();
+        if (mx.egress_blocked) {
+            for (auto& endpoint : mx.probes) {
+                mark_egress_blocked(endpoint.addresses, *mx.egress_blocked);
+            }
+        }
+    }
+    for (auto& dane : mx.dane) {
+        const auto probed = std::find_if(mx.probes.begin(), mx.probes.end(),
+                                         [&](const Endpoint& endpoint) { return endpoint.host == dane.host; });
+        policy::judge_dane(dane, probed == mx.probes.end() ? std::vector<AddressProbe>{} : probed->addresses);
     }
 }
 
@@ -191,7 +226,8 @@ asio::awaitable<DomainFacts> collect(std::string domain, std::shared_ptr<const C
         branches.push_back(submission_branch(&facts, &resolver, settings->prober.get(), time));
     }
     if (need_mx) {
-        branches.push_back(mx_branch(&facts, &resolver));
+        Port25Egress* egress = settings->mx_probe ? settings->egress.get() : nullptr;
+        branches.push_back(mx_branch(&facts, &resolver, settings->prober.get(), egress, time));
     }
     if (areas.mta_sts) {
         branches.push_back(mta_sts_txt_branch(&mta_sts, &resolver, facts.domain));

@@ -8,6 +8,7 @@
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
+#include "relaymetry/core/constants.hpp"
 #include "relaymetry/io/gather.hpp"
 
 namespace relaymetry::dns {
@@ -21,7 +22,6 @@ constexpr std::string_view k_implicit_tls_service = "_submissions._tcp";  // RFC
 constexpr std::string_view k_starttls_service = "_submission._tcp";       // RFC 6186 §3.1
 constexpr std::uint16_t k_implicit_tls_port = 465;                        // RFC 8314 §7.3
 constexpr std::uint16_t k_starttls_port = 587;                            // RFC 6409 §3.1
-constexpr std::uint16_t k_smtp_port = 25;                                 // RFC 7672 §2.2
 constexpr std::size_t k_max_mx_hosts = 32;
 
 void note_failure(const LookupResult& result, std::vector<LookupFailure>& failures) {

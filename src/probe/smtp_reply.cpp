@@ -87,9 +87,9 @@ std::vector<std::string> ehlo_keywords(const SmtpReply& reply) {
     return {reply.lines.begin() + 1, reply.lines.end()};
 }
 
-bool offers_starttls(const std::vector<std::string>& keywords) {
+bool offers_extension(const std::vector<std::string>& keywords, std::string_view extension) {
     for (const auto& line : keywords) {
-        if (keyword_of(line) == "STARTTLS") {
+        if (keyword_of(line) == extension) {
             return true;
         }
     }

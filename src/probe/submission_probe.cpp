@@ -95,9 +95,11 @@ asio::awaitable<void> talk_over_tls(TlsStream& tls, const Target& target, const 
         const auto start = Clock::now();
         probe.smtp.ehlo = co_await say_ehlo(channel, arm, name, step);
         probe.timings_ms.ehlo = elapsed_ms(start);
+        probe.smtp.requiretls_offered = offers_extension(probe.smtp.ehlo, "REQUIRETLS");
     } else {
         step = Step::after_tls;
         probe.smtp.ehlo_after_tls = co_await say_ehlo(channel, arm, name, step);
+        probe.smtp.requiretls_offered = offers_extension(probe.smtp.ehlo_after_tls, "REQUIRETLS");
     }
 }
 

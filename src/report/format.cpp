@@ -138,8 +138,8 @@ std::string counts(const Summary& summary) {
 
 std::vector<TlsEndpoint> tls_endpoints(const DomainFacts& facts) {
     std::vector<TlsEndpoint> endpoints;
-    if (facts.submission) {
-        for (const auto& endpoint : facts.submission->endpoints) {
+    const auto add = [&](const std::vector<Endpoint>& probed) {
+        for (const auto& endpoint : probed) {
             for (const auto& probe : endpoint.addresses) {
                 if (probe.tls) {
                     endpoints.push_back(
@@ -147,6 +147,12 @@ std::vector<TlsEndpoint> tls_endpoints(const DomainFacts& facts) {
                 }
             }
         }
+    };
+    if (facts.submission) {
+        add(facts.submission->endpoints);
+    }
+    if (facts.mx) {
+        add(facts.mx->probes);  // --mx-probe: port 25
     }
     if (facts.mta_sts && facts.mta_sts->policy && facts.mta_sts->policy->tls) {
         const auto& policy = *facts.mta_sts->policy;

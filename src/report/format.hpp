@@ -24,7 +24,7 @@ std::string_view result_of(const Summary& summary);
 // "2 errors, 1 warning, 0 notices".
 std::string counts(const Summary& summary);
 
-// Every TLS endpoint of a domain that completed a handshake: each probed submission address, and
+// Every TLS endpoint of a domain that completed a handshake: each probed submission (and MX) address, and
 // the MTA-STS policy host (port 443; its address is the first it resolved to).
 struct TlsEndpoint {
     std::string domain;
@@ -32,7 +32,7 @@ struct TlsEndpoint {
     std::uint16_t port = 0;
     std::string address;
     const TlsFacts* tls = nullptr;
-    const StepTimings* timings = nullptr;  // submission probes only
+    const StepTimings* timings = nullptr;  // SMTP probes only (submission, and MX with --mx-probe)
 };
 std::vector<TlsEndpoint> tls_endpoints(const DomainFacts& facts);
 

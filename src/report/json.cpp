@@ -1,5 +1,7 @@
 // The JSON renderers: one compact object per domain (docs/json.md, docs/schema/relaymetry-check.schema.json)
 // and one per lint (docs/schema/relaymetry-lint.schema.json). Keys keep the order of the documentation.
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "format.hpp"
@@ -198,7 +200,8 @@ Json address_json(const AddressProbe& probe, const std::string& host, std::int64
                      {"starttls_offered", smtp.starttls_offered},
                      {"auth_before_tls", strings(smtp.auth_before_tls)},
                      {"plaintext_on_implicit_port", smtp.plaintext_on_implicit_port},
-                     {"data_after_starttls_reply", smtp.data_after_starttls_reply}}},
+                     {"data_after_starttls_reply", smtp.data_after_starttls_reply},
+                     {"requiretls_offered", smtp.requiretls_offered}}},
                    {"timings_ms", timings_json(probe.timings_ms)},
                    {"shared", probe.shared},
                    {"tls", probe.tls ? tls_json(*probe.tls, host, now, true) : Json(nullptr)}});
@@ -236,25 +239,41 @@ Json submission_json(const SubmissionFacts& submission, std::int64_t now) {
                    {"lookup_failures", lookup_failures_json(submission.lookup_failures)}});
 }
 
-Json mx_json(const MxFacts& mx) {
+// Each MX host has the shape of a submission endpoint (port 25, STARTTLS): its addresses are the
+// port-25 probes with --mx-probe, and [] without.
+Json mx_json(const MxFacts& mx, std::int64_t now) {
     Json records = Json::array();
     for (const auto& record : mx.records) {
         records.push_back(object({{"preference", record.preference}, {"host", record.host}}));
     }
     Json hosts = Json::array();
     for (const auto& host : mx.hosts) {
-        hosts.push_back(resolution_json(host));
-    }
-    Json dane = Json::array();
-    for (const auto& entry : mx.dane) {
-        dane.push_back(dane_json(entry));
+        const auto probed = std::find_if(mx.probes.begin(), mx.probes.end(),
+                                         [&](const Endpoint& endpoint) { return endpoint.host == host.host; });
+        const auto dane = std::find_if(mx.dane.begin(), mx.dane.end(),
+                                       [&](const DaneFacts& entry) { return entry.host == host.host; });
+        Json addresses = Json::array();
+        if (probed != mx.probes.end()) {
+            for (const auto& probe : probed->addresses) {
+                addresses.push_back(address_json(probe, host.host, now));
+            }
+        }
+        hosts.push_back(object({{"host", host.host},
+                                {"port", k_smtp_port},
+                                {"security", to_string(Security::starttls)},
+                                {"from_srv", false},
+                                {"srv_dnssec", to_string(mx.dnssec)},
+                                {"resolution", resolution_json(host)},
+                                {"addresses", std::move(addresses)},
+                                {"dane", dane != mx.dane.end() ? dane_json(*dane) : Json(nullptr)}}));
     }
     return object({{"status", to_string(mx.status)},
                    {"dnssec", to_string(mx.dnssec)},
                    {"records", std::move(records)},
                    {"null_mx", mx.null_mx},
+                   {"probed", mx.probed},
+                   {"egress_blocked", optional_json(mx.egress_blocked)},
                    {"hosts", std::move(hosts)},
-                   {"dane", std::move(dane)},
                    {"lookup_failures", lookup_failures_json(mx.lookup_failures)}});
 }
 
@@ -418,12 +437,12 @@ std::string dump(const Json& json) {
 
 std::string render_json(const DomainFacts& facts, const Findings& findings) {
     const auto now = unix_seconds(facts.started_at);
-    Json json = object({{"schema_version", 1},
+    Json json = object({{"schema_version", k_schema_version},
                         {"domain", facts.domain},
                         {"started_at", iso8601(now)},
                         {"duration_ms", facts.duration.count()},
                         {"submission", facts.submission ? submission_json(*facts.submission, now) : Json(nullptr)},
-                        {"mx", facts.mx ? mx_json(*facts.mx) : Json(nullptr)},
+                        {"mx", facts.mx ? mx_json(*facts.mx, now) : Json(nullptr)},
                         {"mta_sts", facts.mta_sts ? mta_sts_json(*facts.mta_sts, now) : Json(nullptr)},
                         {"tls_rpt", facts.tls_rpt ? tls_rpt_json(*facts.tls_rpt) : Json(nullptr)},
                         {"dns",

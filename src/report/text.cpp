@@ -248,6 +248,42 @@ void write_dane(Writer& writer, int indent, const DaneFacts& dane, const DnsFact
     }
 }
 
+// Each probed address of an endpoint (a submission endpoint, or an MX host on port 25).
+void write_probes(Writer& writer, const Findings& findings, const Endpoint& endpoint, std::int64_t now,
+                  const TextOptions& options) {
+    for (const auto& probe : endpoint.addresses) {
+        const auto target = Target::at_address(endpoint.host, endpoint.port, probe.address);
+        std::string text = mark(writer, findings, target, probe.status) + " " + safe(probe.address) + "  " +
+                           std::string(to_string(probe.status));
+        if (probe.tls) {
+            text += "  " + version_name(probe.tls->version) + " " + safe(probe.tls->cipher);
+        }
+        if (probe.error) {
+            text += "  (" + safe(*probe.error) + ")";
+        }
+        writer.line(2, text);
+        if (!probe.smtp.banner.empty()) {
+            writer.line(3, "banner: " + safe(probe.smtp.banner));
+        }
+        if (!probe.smtp.ehlo.empty()) {
+            writer.line(3, "EHLO: " + safe_list(probe.smtp.ehlo));
+        }
+        if (!probe.smtp.ehlo_after_tls.empty()) {
+            writer.line(3, "EHLO after TLS: " + safe_list(probe.smtp.ehlo_after_tls));
+        }
+        if (endpoint.port == k_smtp_port && probe.status == ProbeStatus::ok) {
+            writer.line(3, std::string("REQUIRETLS (RFC 8689): ") +
+                               (probe.smtp.requiretls_offered ? "offered" : "not offered"));
+        }
+        if (probe.tls) {
+            write_tls(writer, 3, *probe.tls, endpoint.host, now);
+        }
+        if (options.timings) {
+            write_timings(writer, 3, probe.timings_ms);
+        }
+    }
+}
+
 void write_submission(Writer& writer, const DomainFacts& facts, const Findings& findings, const TextOptions& options) {
     const auto& submission = *facts.submission;
     const auto now = unix_seconds(facts.started_at);
@@ -281,37 +317,13 @@ void write_submission(Writer& writer, const DomainFacts& facts, const Findings& 
             writer.line(2, "no address (A: " + std::string(to_string(endpoint.resolution.v4_status)) +
                                ", AAAA: " + std::string(to_string(endpoint.resolution.v6_status)) + ")");
         }
-        for (const auto& probe : endpoint.addresses) {
-            const auto target = Target::at_address(endpoint.host, endpoint.port, probe.address);
-            std::string text = mark(writer, findings, target, probe.status) + " " + safe(probe.address) + "  " +
-                               std::string(to_string(probe.status));
-            if (probe.tls) {
-                text += "  " + version_name(probe.tls->version) + " " + safe(probe.tls->cipher);
-            }
-            if (probe.error) {
-                text += "  (" + safe(*probe.error) + ")";
-            }
-            writer.line(2, text);
-            if (!probe.smtp.banner.empty()) {
-                writer.line(3, "banner: " + safe(probe.smtp.banner));
-            }
-            if (!probe.smtp.ehlo.empty()) {
-                writer.line(3, "EHLO: " + safe_list(probe.smtp.ehlo));
-            }
-            if (!probe.smtp.ehlo_after_tls.empty()) {
-                writer.line(3, "EHLO after TLS: " + safe_list(probe.smtp.ehlo_after_tls));
-            }
-            if (probe.tls) {
-                write_tls(writer, 3, *probe.tls, endpoint.host, now);
-            }
-            if (options.timings) {
-                write_timings(writer, 3, probe.timings_ms);
-            }
-        }
+        write_probes(writer, findings, endpoint, now, options);
     }
 }
 
-void write_mx(Writer& writer, const MxFacts& mx, const DnsFacts& dns) {
+void write_mx(Writer& writer, const DomainFacts& facts, const Findings& findings, const TextOptions& options) {
+    const auto& mx = *facts.mx;
+    const auto& dns = facts.dns;
     writer.heading("MX");
     writer.line(1, "DNSSEC: " + dnssec_text(mx.dnssec, dns));
     if (mx.null_mx) {
@@ -335,6 +347,24 @@ void write_mx(Writer& writer, const MxFacts& mx, const DnsFacts& dns) {
         write_dane(writer, 1, dane, dns);
     }
     write_lookup_failures(writer, mx.lookup_failures);
+    if (mx.null_mx || mx.records.empty()) {
+        return;
+    }
+    if (!mx.probed) {
+        writer.line(1, "port 25: not probed (--mx-probe is off)");
+        return;
+    }
+    if (mx.egress_blocked) {
+        writer.line(1, "port 25: " + safe(*mx.egress_blocked));
+    }
+    for (const auto& endpoint : mx.probes) {
+        writer.line(1, safe(to_string(Target::endpoint(endpoint.host, endpoint.port))) + " (STARTTLS, --mx-probe)");
+        if (endpoint.addresses.empty()) {
+            writer.line(2, "no address (A: " + std::string(to_string(endpoint.resolution.v4_status)) +
+                               ", AAAA: " + std::string(to_string(endpoint.resolution.v6_status)) + ")");
+        }
+        write_probes(writer, findings, endpoint, unix_seconds(facts.started_at), options);
+    }
 }
 
 void write_coverage(Writer& writer, const std::vector<MxCoverage>& coverage) {
@@ -461,7 +491,7 @@ std::string render_text(const DomainFacts& facts, const Findings& findings, cons
         write_submission(writer, facts, findings, options);
     }
     if (facts.mx) {
-        write_mx(writer, *facts.mx, facts.dns);
+        write_mx(writer, facts, findings, options);
     }
     if (facts.mta_sts) {
         write_mta_sts(writer, facts);

@@ -46,6 +46,10 @@ Target address_target(const Endpoint& endpoint, const AddressProbe& probe);
 Target endpoint_target(const Endpoint& endpoint);
 std::string endpoint_text(const Endpoint& endpoint, const AddressProbe& probe);
 std::string endpoint_text(const Endpoint& endpoint);
+// ": <the probe's error>", or empty.
+std::string error_suffix(const AddressProbe& probe);
+// The port-25 probes of the MX hosts (--mx-probe), empty otherwise and for a null MX.
+const std::vector<Endpoint>& mx_probes(const DomainFacts& facts);
 std::string policy_host(const DomainFacts& facts);     // "mta-sts.<domain>"
 std::string mta_sts_record(const DomainFacts& facts);  // "_mta-sts.<domain>"
 std::string tls_rpt_record(const DomainFacts& facts);  // "_smtp._tls.<domain>"
@@ -60,14 +64,22 @@ bool policy_served(const MtaStsPolicyFacts& policy);
 // The policy whose content the content rules judge: valid, and fetched (or linted: no TXT facts).
 const MtaStsPolicyParse* judged_policy(const DomainFacts& facts);
 
-// Every TLS session to judge with tls.* and cert.*: each probed submission address, and the MTA-STS
-// policy host when its policy matters (announced or served).
+// Whose session it is decides which certificate rules judge it:
+// - submission: every cert.* rule (mail clients verify the chain and the name, RFC 8314 §4.1);
+// - mx: dates and key strength only; chain and name are what MTA-STS senders check
+//   (mta-sts.mx-certificate-invalid) and DANE senders replace (dane.*), while opportunistic senders
+//   take any certificate (RFC 3207, RFC 7672 §1.3);
+// - policy_host: certificate problems go to mta-sts.policy-tls-invalid instead of cert.*.
+enum class TlsSubjectKind { submission, mx, policy_host };
+
+// Every TLS session to judge with tls.* and cert.*: each probed submission address, each probed MX
+// address (--mx-probe), and the MTA-STS policy host when its policy matters (announced or served).
 struct TlsSubject {
     Target target;
     std::string where;  // the target as text, for messages
     std::string host;   // the name the certificate must cover
     const TlsFacts* tls = nullptr;
-    bool policy_host = false;  // certificate problems go to mta-sts.policy-tls-invalid instead of cert.*
+    TlsSubjectKind kind = TlsSubjectKind::submission;
 };
 std::vector<TlsSubject> tls_subjects(const DomainFacts& facts);
 
@@ -118,6 +130,12 @@ void check_cert_weak_signature(const DomainFacts& facts, const RuleOptions& opti
 // ---- MX (mx.cpp) ----------------------------------------------------------------------------------
 void check_mx_none(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_mx_null(const DomainFacts& facts, const RuleOptions& options, Findings& out);
+void check_mx_probe_blocked(const DomainFacts& facts, const RuleOptions& options, Findings& out);
+void check_mx_unreachable(const DomainFacts& facts, const RuleOptions& options, Findings& out);
+void check_mx_starttls_missing(const DomainFacts& facts, const RuleOptions& options, Findings& out);
+void check_mx_starttls_failed(const DomainFacts& facts, const RuleOptions& options, Findings& out);
+void check_mx_inconclusive(const DomainFacts& facts, const RuleOptions& options, Findings& out);
+void check_mx_requiretls_not_offered(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 
 // ---- MTA-STS (mta_sts.cpp) ------------------------------------------------------------------------
 void check_mta_sts_not_published(const DomainFacts& facts, const RuleOptions& options, Findings& out);
@@ -139,6 +157,7 @@ void check_mta_sts_mode_testing(const DomainFacts& facts, const RuleOptions& opt
 void check_mta_sts_max_age_short(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_mta_sts_mx_not_covered(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_mta_sts_mx_pattern_unused(const DomainFacts& facts, const RuleOptions& options, Findings& out);
+void check_mta_sts_mx_certificate_invalid(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 
 // ---- TLS-RPT (tls_rpt.cpp) ------------------------------------------------------------------------
 void check_tls_rpt_not_published(const DomainFacts& facts, const RuleOptions& options, Findings& out);
@@ -165,6 +184,11 @@ void check_dnssec_bogus(const DomainFacts& facts, const RuleOptions& options, Fi
 void check_dnssec_unsigned(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 
 // ---- DANE (dane.cpp) --------------------------------------------------------------------------------
+// Whether a usable DANE-EE (3 x x) record, secure through a validating resolver, matched the chain
+// served at `target` (an address of a probed endpoint).
+bool dane_ee_matches(const DomainFacts& facts, const Target& target);
+// Whether usable TLSA records for host:port are in force (secure, through a validating resolver).
+bool dane_in_place(const DomainFacts& facts, const std::string& host, std::uint16_t port);
 void check_dane_tlsa_invalid(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_dane_tlsa_unusable(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_dane_tlsa_mismatch(const DomainFacts& facts, const RuleOptions& options, Findings& out);

@@ -111,6 +111,15 @@ std::string endpoint_text(const Endpoint& endpoint) {
     return to_string(endpoint_target(endpoint));
 }
 
+std::string error_suffix(const AddressProbe& probe) {
+    return probe.error && !probe.error->empty() ? ": " + *probe.error : "";
+}
+
+const std::vector<Endpoint>& mx_probes(const DomainFacts& facts) {
+    static const std::vector<Endpoint> none;
+    return facts.mx && !facts.mx->null_mx ? facts.mx->probes : none;
+}
+
 std::string policy_host(const DomainFacts& facts) {
     return "mta-sts." + domain_of(facts);
 }
@@ -166,16 +175,24 @@ std::vector<TlsSubject> tls_subjects(const DomainFacts& facts) {
             for (const auto& probe : endpoint.addresses) {
                 if (probe.tls) {
                     subjects.push_back({address_target(endpoint, probe), endpoint_text(endpoint, probe), endpoint.host,
-                                        &*probe.tls, false});
+                                        &*probe.tls, TlsSubjectKind::submission});
                 }
+            }
+        }
+    }
+    for (const auto& endpoint : mx_probes(facts)) {
+        for (const auto& probe : endpoint.addresses) {
+            if (probe.tls) {
+                subjects.push_back({address_target(endpoint, probe), "the MX host " + endpoint_text(endpoint, probe),
+                                    endpoint.host, &*probe.tls, TlsSubjectKind::mx});
             }
         }
     }
     const MtaStsFacts* mta_sts = judged_mta_sts(facts);
     if (mta_sts != nullptr && mta_sts->policy && mta_sts->policy->tls &&
         (policy_announced(*mta_sts) || policy_served(*mta_sts->policy))) {
-        subjects.push_back(
-            {Target::host(policy_host(facts)), policy_host(facts), policy_host(facts), &*mta_sts->policy->tls, true});
+        subjects.push_back({Target::host(policy_host(facts)), policy_host(facts), policy_host(facts),
+                            &*mta_sts->policy->tls, TlsSubjectKind::policy_host});
     }
     return subjects;
 }

@@ -14,11 +14,13 @@ constexpr std::uint8_t k_usage_dane_ta = 2;
 constexpr std::uint8_t k_usage_dane_ee = 3;
 constexpr std::size_t k_shown_hex = 16;
 
-// One service's TLSA facts with what it belongs to: a submission endpoint, or an MX host (endpoint null).
+// One service's TLSA facts with what it belongs to: a submission endpoint, or an MX host (its port-25
+// probe as the endpoint with --mx-probe, else endpoint null: the records are judged on their own).
 struct DaneSubject {
     const DaneFacts* dane = nullptr;
     const Endpoint* endpoint = nullptr;
     const HostAddresses* host = nullptr;  // the addresses of the host the records are for
+    bool mx = false;                      // an MX host's records (_25._tcp)
 };
 
 std::vector<DaneSubject> dane_subjects(const DomainFacts& facts) {
@@ -29,15 +31,19 @@ std::vector<DaneSubject> dane_subjects(const DomainFacts& facts) {
     if (facts.submission) {
         for (const auto& endpoint : facts.submission->endpoints) {
             if (endpoint.dane) {
-                subjects.push_back({&*endpoint.dane, &endpoint, &endpoint.resolution});
+                subjects.push_back({&*endpoint.dane, &endpoint, &endpoint.resolution, false});
             }
         }
     }
     if (facts.mx) {
+        const auto& probes = mx_probes(facts);
         for (const auto& dane : facts.mx->dane) {
             const auto host = std::find_if(facts.mx->hosts.begin(), facts.mx->hosts.end(),
                                            [&](const HostAddresses& candidate) { return candidate.host == dane.host; });
-            subjects.push_back({&dane, nullptr, host == facts.mx->hosts.end() ? nullptr : &*host});
+            const auto probed = std::find_if(probes.begin(), probes.end(),
+                                             [&](const Endpoint& endpoint) { return endpoint.host == dane.host; });
+            subjects.push_back({&dane, probed == probes.end() ? nullptr : &*probed,
+                                host == facts.mx->hosts.end() ? nullptr : &*host, true});
         }
     }
     return subjects;
@@ -106,7 +112,10 @@ bool is_unusable(TlsaProblem problem) {
 }
 
 std::string subject_text(const DaneSubject& subject) {
-    return subject.endpoint != nullptr ? endpoint_text(*subject.endpoint) : "the MX host " + subject.dane->host;
+    if (subject.mx) {
+        return "the MX host " + subject.dane->host + (subject.endpoint != nullptr ? ":25" : "");
+    }
+    return endpoint_text(*subject.endpoint);
 }
 
 // The addresses where the usable records were matched against a served chain and none matched.
@@ -141,6 +150,32 @@ const CertificateFacts* chain_of(const Endpoint& endpoint, const std::string& ad
 }
 
 }  // namespace
+
+bool dane_in_place(const DomainFacts& facts, const std::string& host, std::uint16_t port) {
+    const auto subjects = dane_subjects(facts);
+    return std::any_of(subjects.begin(), subjects.end(), [&](const DaneSubject& subject) {
+        return dane_applies(subject) && subject.dane->host == host && subject.dane->port == port &&
+               !usable_records(*subject.dane).empty();
+    });
+}
+
+bool dane_ee_matches(const DomainFacts& facts, const Target& target) {
+    for (const auto& subject : dane_subjects(facts)) {
+        if (!dane_applies(subject) || subject.endpoint == nullptr || subject.endpoint->host != target.name ||
+            subject.endpoint->port != target.port) {
+            continue;
+        }
+        for (const auto& check : subject.dane->addresses) {
+            const bool ee_match = std::any_of(check.matches.begin(), check.matches.end(), [&](const TlsaMatch& match) {
+                return subject.dane->records[match.record].usage == k_usage_dane_ee;
+            });
+            if (check.address == target.address && ee_match) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
 
 void check_dane_tlsa_invalid(const DomainFacts& facts, const RuleOptions&, Findings& out) {
     for (const auto& subject : dane_subjects(facts)) {
@@ -265,7 +300,7 @@ void check_dane_mta_sts_conflict(const DomainFacts& facts, const RuleOptions&, F
     }
     for (const auto& subject : dane_subjects(facts)) {
         const auto& dane = *subject.dane;
-        if (subject.endpoint != nullptr) {
+        if (!subject.mx) {
             continue;
         }
         const bool bogus = dane.dnssec == DnssecStatus::bogus;

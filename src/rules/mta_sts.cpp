@@ -353,3 +353,42 @@ void check_mta_sts_mx_pattern_unused(const DomainFacts& facts, const RuleOptions
 }
 
 }  // namespace relaymetry::rules::detail
+
+namespace relaymetry::rules::detail {
+
+// RFC 8461 §4.2: a sender applying the policy delivers only over TLS with a certificate that chains to
+// a trusted root, is within its dates and is valid for the MX host name. Opportunistic senders (RFC
+// 3207) take any certificate and DANE senders their TLSA records, so this is the MTA-STS verdict alone.
+void check_mta_sts_mx_certificate_invalid(const DomainFacts& facts, const RuleOptions&, Findings& out) {
+    const MtaStsPolicyParse* policy = judged_policy(facts);
+    if (policy == nullptr || !policy->mode || *policy->mode == StsMode::none) {
+        return;
+    }
+    const bool enforce = *policy->mode == StsMode::enforce;
+    for (const auto& endpoint : mx_probes(facts)) {
+        for (const auto& probe : endpoint.addresses) {
+            if (!probe.tls || !probe.tls->certificate || probe.tls->certificate->chain_valid) {
+                continue;
+            }
+            const auto& cert = *probe.tls->certificate;
+            const std::string why = cert.verify_error ? describe(*cert.verify_error, endpoint.host)
+                                                      : std::string("the certificate does not verify");
+            const auto target = address_target(endpoint, probe);
+            emit(out, "mta-sts.mx-certificate-invalid", target,
+                 "The certificate of the MX host " + endpoint_text(endpoint, probe) +
+                     " is not one an MTA-STS sender accepts: " + why + " (subject " + quoted(cert.leaf.subject) +
+                     ", issuer " + quoted(cert.leaf.issuer) + "). " +
+                     (enforce ? "Under the enforce policy, compliant senders refuse to deliver to it."
+                              : "In testing mode senders deliver anyway but report the failure (TLS-RPT).") +
+                     (dane_ee_matches(facts, target)
+                          ? " DANE senders do deliver: a DANE-EE TLSA record matches its key (RFC 7672 §3.1.1)."
+                          : ""),
+                 "Install a certificate for " + endpoint.host +
+                     " from a publicly trusted CA, with its full chain, on port 25 (opportunistic senders are "
+                     "unaffected; MTA-STS senders check chain, dates and name).",
+                 enforce ? Severity::error : Severity::warning);
+        }
+    }
+}
+
+}  // namespace relaymetry::rules::detail

@@ -49,10 +49,6 @@ std::string failures_of(const Endpoint& endpoint) {
     return join(failures, ", ");
 }
 
-std::string error_suffix(const AddressProbe& probe) {
-    return probe.error && !probe.error->empty() ? ": " + *probe.error : "";
-}
-
 template <typename Visit>
 void for_each_probe(const DomainFacts& facts, Visit visit) {
     if (!facts.submission) {

@@ -1,6 +1,8 @@
-// tls.* and cert.*: every TLS session the check saw (submission addresses and the MTA-STS policy host).
-// For the policy host, certificate problems that make senders reject the policy are one
-// mta-sts.policy-tls-invalid finding (mta_sts.cpp) instead of cert.* (RFC 8461 §3.3).
+// tls.* and cert.*: every TLS session the check saw (submission addresses, MX addresses with
+// --mx-probe, and the MTA-STS policy host). For the policy host, certificate problems that make senders
+// reject the policy are one mta-sts.policy-tls-invalid finding (mta_sts.cpp) instead of cert.* (RFC 8461
+// §3.3); for MX hosts, chain and name are judged by mta-sts.mx-certificate-invalid and dane.* (see
+// TlsSubjectKind).
 #include "checks.hpp"
 
 namespace relaymetry::rules::detail {
@@ -11,14 +13,29 @@ std::string cert_summary(const CertificateInfo& leaf) {
     return "subject " + quoted(leaf.subject) + ", SANs " + (leaf.san.empty() ? "none" : join(leaf.san, ", "));
 }
 
-// Certificate checks judge submission hosts only; see the file comment for the policy host.
+// Which sessions a certificate check judges (TlsSubjectKind says why).
+enum class Judged { submission_only, submission_and_mx, everything };
+
 template <typename Visit>
-void for_each_certificate(const DomainFacts& facts, bool include_policy_host, Visit visit) {
+void for_each_certificate(const DomainFacts& facts, Judged judged, Visit visit) {
     for (const auto& subject : tls_subjects(facts)) {
-        if (subject.tls->certificate && (include_policy_host || !subject.policy_host)) {
+        const bool included = subject.kind == TlsSubjectKind::submission ||
+                              (subject.kind == TlsSubjectKind::mx && judged != Judged::submission_only) ||
+                              judged == Judged::everything;
+        if (subject.tls->certificate && included) {
             visit(subject, *subject.tls->certificate);
         }
     }
+}
+
+// RFC 7672 §3.1.1: a DANE-EE match makes names and dates irrelevant to DANE senders; an MX finding
+// about its dates says so.
+std::string dane_ee_note(const DomainFacts& facts, const TlsSubject& subject) {
+    if (subject.kind != TlsSubjectKind::mx || !dane_ee_matches(facts, subject.target)) {
+        return "";
+    }
+    return " DANE senders are not affected: a DANE-EE (3 1 x) TLSA record matches this server's key, and DANE-EE "
+           "ignores names and dates (RFC 7672 §3.1.1); MTA-STS and certificate-checking senders are.";
 }
 
 }  // namespace
@@ -99,31 +116,35 @@ void check_tls_weak_cipher(const DomainFacts& facts, const RuleOptions&, Finding
 
 void check_cert_expired(const DomainFacts& facts, const RuleOptions&, Findings& out) {
     const auto now = now_seconds(facts);
-    for_each_certificate(facts, false, [&](const TlsSubject& subject, const CertificateFacts& cert) {
-        if (auto problem = expired_problem(cert.leaf, now)) {
-            emit(out, "cert.expired", subject.target,
-                 "At " + subject.where + ", " + *problem + "; " + cert_summary(cert.leaf) + ".",
-                 "Renew the certificate of " + subject.host +
-                     ", install it, reload the mail server, and make sure renewal is automatic.");
-        }
-    });
+    for_each_certificate(facts, Judged::submission_and_mx,
+                         [&](const TlsSubject& subject, const CertificateFacts& cert) {
+                             if (auto problem = expired_problem(cert.leaf, now)) {
+                                 emit(out, "cert.expired", subject.target,
+                                      "At " + subject.where + ", " + *problem + "; " + cert_summary(cert.leaf) + "." +
+                                          dane_ee_note(facts, subject),
+                                      "Renew the certificate of " + subject.host +
+                                          ", install it, reload the mail server, and make sure renewal is automatic.");
+                             }
+                         });
 }
 
 void check_cert_not_yet_valid(const DomainFacts& facts, const RuleOptions&, Findings& out) {
     const auto now = now_seconds(facts);
-    for_each_certificate(facts, false, [&](const TlsSubject& subject, const CertificateFacts& cert) {
-        if (auto problem = not_yet_valid_problem(cert.leaf, now)) {
-            emit(out, "cert.not-yet-valid", subject.target,
-                 "At " + subject.where + ", " + *problem + "; " + cert_summary(cert.leaf) + ".",
-                 "Check the clock of the machine that issued the certificate of " + subject.host +
-                     ", or install a certificate that is valid now.");
-        }
-    });
+    for_each_certificate(facts, Judged::submission_and_mx,
+                         [&](const TlsSubject& subject, const CertificateFacts& cert) {
+                             if (auto problem = not_yet_valid_problem(cert.leaf, now)) {
+                                 emit(out, "cert.not-yet-valid", subject.target,
+                                      "At " + subject.where + ", " + *problem + "; " + cert_summary(cert.leaf) + "." +
+                                          dane_ee_note(facts, subject),
+                                      "Check the clock of the machine that issued the certificate of " + subject.host +
+                                          ", or install a certificate that is valid now.");
+                             }
+                         });
 }
 
 void check_cert_expires_soon(const DomainFacts& facts, const RuleOptions& options, Findings& out) {
     const auto now = now_seconds(facts);
-    for_each_certificate(facts, true, [&](const TlsSubject& subject, const CertificateFacts& cert) {
+    for_each_certificate(facts, Judged::everything, [&](const TlsSubject& subject, const CertificateFacts& cert) {
         const auto left = days_left(cert.leaf, now);
         if (cert.leaf.not_after < now || left >= options.expiry_warning_days) {
             return;
@@ -137,7 +158,7 @@ void check_cert_expires_soon(const DomainFacts& facts, const RuleOptions& option
 }
 
 void check_cert_untrusted(const DomainFacts& facts, const RuleOptions&, Findings& out) {
-    for_each_certificate(facts, false, [&](const TlsSubject& subject, const CertificateFacts& cert) {
+    for_each_certificate(facts, Judged::submission_only, [&](const TlsSubject& subject, const CertificateFacts& cert) {
         if (!cert.trust_error) {
             return;
         }
@@ -161,7 +182,7 @@ void check_cert_untrusted(const DomainFacts& facts, const RuleOptions&, Findings
 }
 
 void check_cert_name_mismatch(const DomainFacts& facts, const RuleOptions&, Findings& out) {
-    for_each_certificate(facts, false, [&](const TlsSubject& subject, const CertificateFacts& cert) {
+    for_each_certificate(facts, Judged::submission_only, [&](const TlsSubject& subject, const CertificateFacts& cert) {
         if (cert.name_match) {
             return;
         }
@@ -175,31 +196,34 @@ void check_cert_name_mismatch(const DomainFacts& facts, const RuleOptions&, Find
 }
 
 void check_cert_weak_key(const DomainFacts& facts, const RuleOptions&, Findings& out) {
-    for_each_certificate(facts, false, [&](const TlsSubject& subject, const CertificateFacts& cert) {
-        const auto problems = weak_key_problems(cert);
-        if (problems.empty()) {
-            return;
-        }
-        emit(out, "cert.weak-key", subject.target,
-             "The chain of " + subject.where + " has a key too weak for current clients: " + join(problems, "; ") + ".",
-             "Re-issue the certificate of " + subject.host +
-                 " with an RSA key of at least 2048 bits or an EC P-256 key, from a CA whose chain meets the same "
-                 "bar.");
-    });
+    for_each_certificate(
+        facts, Judged::submission_and_mx, [&](const TlsSubject& subject, const CertificateFacts& cert) {
+            const auto problems = weak_key_problems(cert);
+            if (problems.empty()) {
+                return;
+            }
+            emit(out, "cert.weak-key", subject.target,
+                 "The chain of " + subject.where + " has a key too weak for current clients: " + join(problems, "; ") +
+                     ".",
+                 "Re-issue the certificate of " + subject.host +
+                     " with an RSA key of at least 2048 bits or an EC P-256 key, from a CA whose chain meets the same "
+                     "bar.");
+        });
 }
 
 void check_cert_weak_signature(const DomainFacts& facts, const RuleOptions&, Findings& out) {
-    for_each_certificate(facts, false, [&](const TlsSubject& subject, const CertificateFacts& cert) {
-        const auto problems = weak_signature_problems(cert);
-        if (problems.empty()) {
-            return;
-        }
-        emit(
-            out, "cert.weak-signature", subject.target,
-            "The chain of " + subject.where + " uses a signature current clients refuse: " + join(problems, "; ") + ".",
-            "Re-issue the certificate of " + subject.host +
-                " signed with SHA-256 or better, and send intermediates that are too.");
-    });
+    for_each_certificate(facts, Judged::submission_and_mx,
+                         [&](const TlsSubject& subject, const CertificateFacts& cert) {
+                             const auto problems = weak_signature_problems(cert);
+                             if (problems.empty()) {
+                                 return;
+                             }
+                             emit(out, "cert.weak-signature", subject.target,
+                                  "The chain of " + subject.where +
+                                      " uses a signature current clients refuse: " + join(problems, "; ") + ".",
+                                  "Re-issue the certificate of " + subject.host +
+                                      " signed with SHA-256 or better, and send intermediates that are too.");
+                         });
 }
 
 }  // namespace relaymetry::rules::detail

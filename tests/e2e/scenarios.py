@@ -8,8 +8,9 @@ TLS-RPT record), then changes exactly one thing. So each expected finding set is
 of that one change, and `why` says which rule it is and why no other rule applies.
 
 Addresses (E2E_NET=X moves them to 127.X.*): scenario number N gets 127.0.1.N for its mail host (Postfix or a listener on 465/587),
-127.0.2.N for mta-sts.<domain> (nginx on 443) and 127.0.3.N for its MX host (nothing listens there: MX hosts
-are named, not probed).
+127.0.2.N for mta-sts.<domain> (nginx on 443) and 127.0.3.N for its MX host (Postfix on port 25 where the
+scenario has an MX server, "mx_smtp"; elsewhere nothing listens there, as MX hosts are probed only with
+--mx-probe).
 
 DNS: every zone is signed and delegated from the world's signed root with its DS, and relaymetry asks a
 validating resolver (unbound) that trusts that root: so every scenario is DNSSEC-secure unless it says
@@ -33,6 +34,10 @@ SEVERITY = {
     "cert.expired": "error", "cert.not-yet-valid": "error", "cert.expires-soon": "warning", "cert.untrusted": "error",
     "cert.name-mismatch": "error", "cert.weak-key": "error", "cert.weak-signature": "error",
     "mx.none": "notice", "mx.null": "notice",
+    # --mx-probe: port 25 of every MX address (RFC 3207, RFC 8689); mx-certificate-invalid is a warning in testing
+    "mx.unreachable": "warning", "mx.starttls-missing": "warning", "mx.starttls-failed": "error",
+    "mx.inconclusive": "notice", "mx.probe-blocked": "notice", "mx.requiretls-not-offered": "notice",
+    "mta-sts.mx-certificate-invalid": "error",
     "mta-sts.not-published": "warning", "mta-sts.txt-invalid": "error", "mta-sts.txt-multiple": "error",
     "mta-sts.policy-unreachable": "error", "mta-sts.policy-http-error": "error", "mta-sts.policy-redirect": "error",
     "mta-sts.policy-tls-invalid": "error", "mta-sts.policy-content-type": "warning",
@@ -143,6 +148,10 @@ def clean(name, why):
         "resolver": "validating",
         # nginx on the sts address, or None.
         "sts": {"cert": "good", "status": 200, "content_type": "text/plain", "body": policy(d), "redirect": None},
+        # What listens on port 25 of the MX address (mx1.<d>): None, or {"kind": "postfix", "cert": ..., "params":
+        # {...}} as in "smtp" (see mx_server()).
+        "mx_smtp": None,
+        # Further arguments of every relaymetry run of the scenario (["--mx-probe"]).
         "args": [],
         "expect": {
             "findings": set(),
@@ -161,6 +170,7 @@ def clean(name, why):
             "turned_away": False,
             # finding ID -> text the "fix" of every such finding must contain (placeholders as in records)
             "fix_contains": {},
+            "severity": {},  # rule ID -> its severity where the scenario's context changes it
         },
     }
 
@@ -177,6 +187,14 @@ def _both(s, **params):
 def _cert(s, cert):
     for port in (465, 587):
         s["smtp"][port]["cert"] = cert
+
+
+def mx_server(s, cert="good", probe=True, **params):
+    """Postfix on port 25 of the MX address, STARTTLS offered (smtpd_tls_security_level=may) with `cert`, and
+    relaymetry run with --mx-probe unless `probe` is false."""
+    s["mx_smtp"] = {"kind": "postfix", "cert": cert, "params": dict(MODERN, **params)}
+    if probe:
+        s["args"].append("--mx-probe")
 
 
 def build():
@@ -586,6 +604,86 @@ def build():
     s["resolver"] = "authoritative"
     add(s, ["dnssec.resolver-not-validating"])
 
+    # ---- MX hosts on port 25 (--mx-probe; RFC 3207, RFC 8461 §4.2, RFC 7672) ------------------------
+    # Postfix 3.7 does not implement REQUIRETLS (RFC 8689): wherever MTA-STS (enforce or testing) or usable
+    # DANE records ask senders for TLS, mx.requiretls-not-offered is the notice that says so.
+    def mx(name, why, findings, cert="good", sts=True, facts=None, **params):
+        s = clean(name, why)
+        if not sts:
+            _drop(s, "_mta-sts")
+            _drop(s, "mta-sts")
+            s["sts"] = None
+            del s["expect"]["facts"]["mta_sts.policy.status"]
+            s["expect"]["facts"]["mta_sts.txt.status"] = "not-published"
+        mx_server(s, cert, **params)
+        probed = {"mx.probed": True, "mx.egress_blocked": None, "mx.hosts.0.host": f"mx1.{s['domain']}",
+                  "mx.hosts.0.port": 25, "mx.hosts.0.security": "starttls",
+                  "mx.hosts.0.addresses.0.address": "127.{net}.3.{n}", "mx.hosts.0.addresses.0.status": "ok",
+                  "mx.hosts.0.addresses.0.smtp.starttls_offered": True,
+                  "mx.hosts.0.addresses.0.smtp.requiretls_offered": False}
+        return add(s, findings, dict(probed, **(facts or {})))
+
+    mx("mx-good", "port 25 of mx1.<d> offers STARTTLS, TLS 1.2-1.3 and a valid chain for its name, under the enforce "
+                  "policy: only the REQUIRETLS notice", ["mx.requiretls-not-offered"],
+       facts={"mx.hosts.0.addresses.0.tls.version": "TLSv1.3",
+              "mx.hosts.0.addresses.0.tls.certificate.chain_valid": True,
+              "mx.hosts.0.addresses.0.tls.certificate.name_match": True})
+
+    s = clean("mx-not-probed", "the MX server of mx-good, checked without --mx-probe: nothing connects to port 25 "
+                               "(its Postfix logs no connection) and the MX host has no probed address")
+    mx_server(s, probe=False)
+    add(s, facts={"mx.probed": False, "mx.hosts.0.port": 25, "mx.hosts.0.addresses": []})
+
+    mx("mx-expired", "the MX serves the expired certificate under the enforce policy: cert.expired (dates matter to "
+                     "every sender that checks them) and mta-sts.mx-certificate-invalid (RFC 8461 §4.2)",
+       ["cert.expired", "mta-sts.mx-certificate-invalid", "mx.requiretls-not-offered"], cert="expired",
+       facts={"mx.hosts.0.addresses.0.tls.certificate.chain_valid": False})
+    s = mx("mx-expired-testing", "as mx-expired under a testing policy: mta-sts.mx-certificate-invalid is a warning, "
+                                 "as senders deliver anyway and only report (RFC 8461 §5)",
+           ["cert.expired", "mta-sts.mx-certificate-invalid", "mta-sts.mode-testing", "mx.requiretls-not-offered"],
+           cert="expired", facts={"mta_sts.policy.mode": "testing"})
+    s["sts"]["body"] = policy(s["domain"], mode="testing")
+    mx("mx-wrong-name", "the MX certificate names only wrong-name.invalid: MTA-STS senders refuse it (RFC 8461 §4.2), "
+                        "opportunistic ones do not check names, so no cert.name-mismatch",
+       ["mta-sts.mx-certificate-invalid", "mx.requiretls-not-offered"], cert="wrong-name",
+       facts={"mx.hosts.0.addresses.0.tls.certificate.name_match": False})
+    mx("mx-self-signed", "a self-signed MX certificate under the enforce policy: mta-sts.mx-certificate-invalid, but "
+                         "no cert.untrusted and no mx.* error, as opportunistic TLS takes any certificate (RFC 3207)",
+       ["mta-sts.mx-certificate-invalid", "mx.requiretls-not-offered"], cert="self-signed")
+    mx("mx-self-signed-no-sts", "a self-signed MX certificate and no MTA-STS: nothing asks senders to check it, so no "
+                                "certificate finding and no REQUIRETLS notice, only not-published",
+       ["mta-sts.not-published"], cert="self-signed", sts=False)
+    mx("mx-legacy", "port 25 negotiates TLS 1.3 but still accepts TLS 1.0 and 1.1: tls.* judge MX sessions too",
+       ["tls.legacy-accepted", "mx.requiretls-not-offered"], **LEGACY,
+       facts={"mx.hosts.0.addresses.0.tls.legacy_versions_accepted": ["TLSv1", "TLSv1.1"]})
+    s = mx("mx-no-starttls", "port 25 with smtpd_tls_security_level=none offers no STARTTLS: mx.starttls-missing, an "
+                             "error under the enforce policy (its senders do not deliver at all, RFC 8461 §5), and "
+                             "no REQUIRETLS notice without TLS", ["mx.starttls-missing"],
+           smtpd_tls_security_level="none",
+           facts={"mx.hosts.0.addresses.0.status": "no-starttls",
+                  "mx.hosts.0.addresses.0.smtp.starttls_offered": False})
+    s["expect"]["severity"] = {"mx.starttls-missing": "error"}
+    mx("mx-no-starttls-no-sts", "as mx-no-starttls without an MTA-STS policy: mx.starttls-missing is a warning "
+                                "(senders deliver in plaintext)", ["mx.starttls-missing", "mta-sts.not-published"],
+       sts=False, smtpd_tls_security_level="none",
+       facts={"mx.hosts.0.addresses.0.status": "no-starttls", "mx.hosts.0.addresses.0.smtp.starttls_offered": False})
+
+    s = mx("mx-dane-match", "a self-signed MX certificate, no MTA-STS, and TLSA 3 1 1 for its key and the next one "
+                            "at _25._tcp.mx1.<d>: DANE-EE matches, issuer and name do not matter (RFC 7672 §3.1.1); "
+                            "only the REQUIRETLS notice beside not-published",
+           ["mta-sts.not-published", "mx.requiretls-not-offered"], cert="self-signed", sts=False)
+    tlsa(s, *ee, owners=("_25._tcp.mx1",))
+    s = mx("mx-dane-sts", "the records and certificate of mx-dane-match under the enforce policy: DANE senders deliver "
+                          "(no dane.* finding, no dane.mta-sts-conflict), MTA-STS senders do not (RFC 8461 §2, §4.2)",
+           ["mta-sts.mx-certificate-invalid", "mx.requiretls-not-offered"], cert="self-signed")
+    tlsa(s, *ee, owners=("_25._tcp.mx1",))
+    s = mx("mx-dane-mismatch", "as mx-dane-match, but the TLSA records name the old and the next key, not the served "
+                               "one: DANE senders refuse the MX (RFC 7672 §3.1)",
+           ["mta-sts.not-published", "dane.tlsa-mismatch", "mx.requiretls-not-offered"], cert="self-signed",
+           sts=False)
+    tlsa(s, "3 1 1 {old_spki_sha256}", "3 1 1 {next_spki_sha256}", owners=("_25._tcp.mx1",))
+    s["expect"]["fix_contains"] = {"dane.tlsa-mismatch": "3 1 1 {good_spki_sha256}"}  # self-signed: the good key
+
     return out
 
 
@@ -611,13 +709,19 @@ DNSSEC_FACTS = {
 SCENARIOS = build()
 
 
-def exit_code(findings, fail_on):
-    """What the contract says the exit code is for this finding set and --fail-on value."""
+def severity(rule, expect):
+    """The severity `rule` has in a scenario: the catalogue's, unless the scenario's context changes it."""
+    return expect["severity"].get(rule, SEVERITY[rule])
+
+
+def exit_code(expect, fail_on):
+    """What the contract says the exit code is for the scenario's findings and --fail-on value."""
+    findings = expect["findings"]
     if "dns.resolver-unreachable" in findings:
         return 4  # the check could not run, whatever --fail-on says
     if fail_on == "never":
         return 0
-    return 1 if any(RANK[SEVERITY[f]] >= RANK[fail_on] for f in findings) else 0
+    return 1 if any(RANK[severity(f, expect)] >= RANK[fail_on] for f in findings) else 0
 
 
 def with_numbers():

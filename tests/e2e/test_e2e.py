@@ -9,12 +9,14 @@ default: the check schema under docs/schema/, when there is one), E2E_CACHE=DIR 
 kept, extracted; default /var/cache/relaymetry-e2e).
 
 For every scenario it runs
-    relaymetry check DOMAIN --json --dns 127.0.0.1:PORT --ca-file ROOT.pem --timeout 10
-(PORT: the world's validating resolver, unbound, or Knot itself when the scenario's "resolver" says so)
-and asserts the exit code (also for the scenario's extra --fail-on values), the JSON facts the scenario lists,
-the EXACT set of finding IDs, their severities, and, for every TLS endpoint relaymetry reached, that its
-version, cipher and certificate facts agree with what `openssl s_client` sees on the same endpoint. For a
-server that limits connections per client, its own log must show that it turned relaymetry away.
+    relaymetry check DOMAIN --json --dns 127.0.0.1:PORT --ca-file ROOT.pem --timeout 10 [ARGS]
+(PORT: the world's validating resolver, unbound, or Knot itself when the scenario's "resolver" says so; ARGS:
+the scenario's "args", e.g. --mx-probe) and asserts the exit code (also for the scenario's extra --fail-on
+values), the JSON facts the scenario lists, the EXACT set of finding IDs, their severities, and, for every TLS
+endpoint relaymetry reached (submission, MX on port 25, the MTA-STS policy host), that its version, cipher and
+certificate facts agree with what `openssl s_client` sees on the same endpoint. For a server that limits
+connections per client, its own log must show that it turned relaymetry away; for an MX server, its log must
+show relaymetry's connections exactly when the scenario runs with --mx-probe.
 
 Exits 77 (CTest SKIP_RETURN_CODE) with one line on stdout when not root or a server is missing.
 """
@@ -67,12 +69,12 @@ class Run:
                 f"stdout: {self.stdout[:4000]}\nstderr: {self.stderr[-2000:]}")
 
 
-def relaymetry(domain, resolver, fail_on=None):
-    """resolver: the scenario's "resolver" (world.World.resolver); fail_on: None (the default, error), a
-    --fail-on value, "text" for the text report (--color always, the worst case for a hostile server), or
-    "nagios" for --format nagios."""
+def relaymetry(domain, resolver, args, fail_on=None):
+    """resolver: the scenario's "resolver" (world.World.resolver); args: its "args"; fail_on: None (the
+    default, error), a --fail-on value, "text" for the text report (--color always, the worst case for a
+    hostile server), or "nagios" for --format nagios."""
     cmd = [os.environ["RELAYMETRY"], "check", domain, "--dns", WORLD.resolver(resolver),
-           "--ca-file", WORLD.root_ca, "--timeout", "10"]
+           "--ca-file", WORLD.root_ca, "--timeout", "10", *args]
     if fail_on == "text":
         cmd += ["--color", "always"]
         fail_on = None
@@ -168,7 +170,7 @@ class Scenarios(unittest.TestCase):
         exp = s["expect"]
         self.assertIsNotNone(run.doc, f"expected exactly one JSON line ({run.parse_error}){run.explain()}")
         doc = run.doc
-        self.assertEqual(doc.get("schema_version"), 1, run.explain())
+        self.assertEqual(doc.get("schema_version"), 2, run.explain())
         self.assertEqual(doc.get("domain"), s["domain"], run.explain())
         if SCHEMA is not None:
             import jsonschema
@@ -188,7 +190,7 @@ class Scenarios(unittest.TestCase):
                 self.assertIn("\\u001b]0;pwned\\u0007", r.stdout, f"escaped as JSON escapes{r.explain()}")
         text = runs.pop("text", None)
         if text is not None:
-            self.assertEqual(text.rc, scenarios.exit_code(exp["findings"], "error"), f"text exit code{text.explain()}")
+            self.assertEqual(text.rc, scenarios.exit_code(exp, "error"), f"text exit code{text.explain()}")
         nagios = runs.pop("nagios", None)
         if nagios is not None:
             self.check_nagios(s, doc, nagios)
@@ -196,8 +198,9 @@ class Scenarios(unittest.TestCase):
         ids = [f["id"] for f in doc.get("findings", [])]
         self.assertEqual(set(ids), exp["findings"], f"finding IDs ({s['why']}){run.explain()}")
         for f in doc["findings"]:
-            want = scenarios.SEVERITY[f["id"]]
-            if f["id"] == "mta-sts.mx-not-covered" and lookup(doc, "mta_sts.policy.mode") == "testing":
+            want = scenarios.severity(f["id"], exp)
+            if (f["id"] in ("mta-sts.mx-not-covered", "mta-sts.mx-certificate-invalid")
+                    and lookup(doc, "mta_sts.policy.mode") == "testing"):
                 want = "warning"
             self.assertEqual(f["severity"], want, f"severity of {f['id']}{run.explain()}")
             for key in ("target", "message", "fix", "reference"):
@@ -224,22 +227,25 @@ class Scenarios(unittest.TestCase):
             self.assertEqual(got, want, f"{path}{run.explain()}")
 
         for fail_on, r in runs.items():
-            want = scenarios.exit_code(exp["findings"], fail_on or "error")
+            want = scenarios.exit_code(exp, fail_on or "error")
             self.assertEqual(r.rc, want, f"exit code with --fail-on {fail_on or 'error (default)'}{r.explain()}")
             self.assertEqual(len(r.lines), 1, f"stdout must be one JSON line{r.explain()}")
 
         if exp["turned_away"]:
             self.check_turned_away(n, s, run)
+        if s["mx_smtp"] is not None:
+            self.check_mx_connections(n, s, run)
         self.compare_with_s_client(s, doc, run)
 
     def check_nagios(self, s, doc, run):
         """--format nagios: the Monitoring Plugins state from the same findings, named on the status line."""
-        findings = s["expect"]["findings"]
+        exp = s["expect"]
+        findings = exp["findings"]
         if "dns.resolver-unreachable" in findings:
             state, code = "UNKNOWN", 3
-        elif any(scenarios.SEVERITY[f] == "error" for f in findings):
+        elif any(scenarios.severity(f, exp) == "error" for f in findings):
             state, code = "CRITICAL", 2
-        elif any(scenarios.SEVERITY[f] == "warning" for f in findings):
+        elif any(scenarios.severity(f, exp) == "warning" for f in findings):
             state, code = "WARNING", 1
         else:
             state, code = "OK", 0
@@ -267,11 +273,24 @@ class Scenarios(unittest.TestCase):
         self.assertGreater(sum(counts.values()), 0, f"the server logged no connection turned away ({per_port}): "
                                                     f"its per-client limit did not apply{run.explain()}")
 
+    def check_mx_connections(self, n, s, run):
+        """The MX server's own log (read before the s_client comparison, which connects too) shows connections
+        from relaymetry's runs with --mx-probe, and none without: port 25 is probed only when asked for. The
+        scenarios that probe prove that the log would show them."""
+        if "--mx-probe" not in s["args"]:
+            self.assertEqual(WORLD.mx_connections(n), 0, f"port 25 connected to without --mx-probe{run.explain()}")
+            return
+        deadline = time.monotonic() + 5
+        while not WORLD.mx_connections(n) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        self.assertGreater(WORLD.mx_connections(n), 0, f"the MX server logged no connection{run.explain()}")
+
     def compare_with_s_client(self, s, doc, run):
         """Every TLS session relaymetry reports (also the diagnostic one after a modern client failed), for the
-        submission addresses and the MTA-STS policy host, against openssl s_client on the same endpoint."""
-        sub = doc.get("submission") or {}
-        for ep in sub.get("endpoints", []):
+        submission addresses, the MX addresses and the MTA-STS policy host, against openssl s_client on the same
+        endpoint."""
+        mx_hosts = (doc.get("mx") or {}).get("hosts") or []
+        for ep in (doc.get("submission") or {}).get("endpoints", []) + mx_hosts:
             for addr in ep.get("addresses", []):
                 tls = addr.get("tls")
                 if not tls or not tls.get("version") or not {"host", "port", "security"} <= ep.keys():
@@ -321,6 +340,7 @@ def expected_targets(rule, n, s, doc):
     """The targets the contract prescribes for a finding, where it is unambiguous; None = not checked."""
     d = s["domain"]
     mail = world_mod.addresses(n)["mail"]
+    mx = f"mx1.{d}:25 [{world_mod.addresses(n)['mx']}]"
     if rule.startswith("tls-rpt."):
         return {f"_smtp._tls.{d}"}
     if rule in ("mta-sts.txt-invalid", "mta-sts.txt-multiple", "mta-sts.not-published"):
@@ -333,6 +353,13 @@ def expected_targets(rule, n, s, doc):
         return {c.get("mx") for c in (doc.get("mta_sts") or {}).get("mx_coverage", []) if not c.get("covered")}
     if rule in ("mx.null", "mx.none", "submission.not-found"):
         return {d}
+    if rule in ("mx.unreachable", "mx.starttls-missing", "mx.starttls-failed", "mx.inconclusive",
+                "mta-sts.mx-certificate-invalid"):
+        return {mx}
+    if rule == "mx.requiretls-not-offered":
+        return {f"mx1.{d}:25"}
+    if s["name"].startswith("mx-") and (rule.startswith(("tls.", "cert.")) or rule == "dane.tlsa-mismatch"):
+        return {mx}
     if rule.startswith(("tls.", "cert.")):
         if s["name"].startswith("sts-"):
             sts = world_mod.addresses(n)["sts"]
@@ -382,10 +409,10 @@ def run_all(selected):
         # per client: those scenarios get no nagios run.
         nagios = [] if s["expect"]["turned_away"] else ["nagios"]
         for fail_on in [None] + nagios + s["expect"]["fail_on"]:
-            jobs.append((s["name"], s["domain"], s["resolver"], fail_on))
+            jobs.append((s["name"], s["domain"], s["resolver"], s["args"], fail_on))
     with concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
-        futures = {pool.submit(relaymetry, domain, resolver, fail_on): (name, fail_on)
-                   for name, domain, resolver, fail_on in jobs}
+        futures = {pool.submit(relaymetry, domain, resolver, args, fail_on): (name, fail_on)
+                   for name, domain, resolver, args, fail_on in jobs}
         for fut in concurrent.futures.as_completed(futures):
             name, fail_on = futures[fut]
             RESULTS.setdefault(name, {})[fail_on] = fut.result()

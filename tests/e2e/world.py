@@ -8,7 +8,7 @@ fresh temporary directory from the one declarative description in scenarios.py.
 Everything listens on loopback only (127.0.0.0/8, ::1 stays empty on purpose). Every process the world starts
 is stopped by World.down() through its own pid (pid files of Postfix, nginx and Exim, Popen handles of knotd and
 unbound); the system's own services are never touched. Runs as root (Postfix and nginx need it to bind
-465/587/443).
+25/465/587/443).
 
 DNS is a real DNSSEC chain: Knot serves a signed root zone "." that delegates every scenario zone (NS, glue, and
 DS when the zone is signed) and the scenario zones themselves, signed by Knot; unbound validates them with the
@@ -668,7 +668,8 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 
 class Postfix:
     """One Postfix instance (own config_directory, queue_directory, data_directory) with one smtpd service
-    per scenario port on the scenario's own 127.0.1.N address, each with -o overrides.
+    per scenario port on the scenario's own 127.0.1.N address, and port 25 on its 127.0.3.N MX address when the
+    scenario has an MX server, each with -o overrides.
 
     SASL_NOTE: Postfix advertises AUTH only when its SASL backend lists mechanisms. The least invasive way is
     smtpd_sasl_type=dovecot with smtpd_sasl_path=inet:127.0.0.1:PORT pointing at a tiny Python Dovecot-auth
@@ -1124,6 +1125,9 @@ class World:
                     self.listeners.append(Listener(srv["kind"], a["mail"], port))
                 else:
                     assert srv["kind"] == "closed", srv
+            if s["mx_smtp"] is not None:
+                key, chain = self.pki.leaves[s["mx_smtp"]["cert"]]
+                services.append((a["mx"], 25, key, chain, s["mx_smtp"]["params"], False))
             if s["sts"] is not None:
                 key, chain = self.pki.leaves[s["sts"]["cert"]]
                 sites.append((n, a["sts"], f"mta-sts.{s['domain']}", key, chain, s["sts"]))
@@ -1217,6 +1221,15 @@ class World:
                 counts[port] = sum(1 for line in f if pattern.search(line))
         return counts
 
+    def mx_connections(self, n):
+        """How many connections the Postfix on the scenario's MX address logged on port 25 since the world came
+        up (Postfix logs through postlogd, a moment later)."""
+        path = os.path.join(self.postfix.dir, "maillog")
+        pattern = re.compile(rf"e2e/{re.escape(addresses(n)['mx'])}:25/smtpd\[\d+\]: connect from ")
+        with open(path, encoding="utf-8", errors="replace") as f:
+            f.seek(self._log_marks.get(path, 0))
+            return sum(1 for line in f if pattern.search(line))
+
     def down(self):
         stop_servers(self, "world")
         if not self.keep:
@@ -1230,7 +1243,8 @@ class World:
                f"CA:  {self.root_ca}"]
         for n, s in self.scenarios:
             a = addresses(n)
-            out.append(f"{n:3} {s['name']:28} {s['domain']:42} mail {a['mail']}  mta-sts {a['sts']}")
+            mx = f"  mx {a['mx']}:25" if s["mx_smtp"] is not None else ""
+            out.append(f"{n:3} {s['name']:28} {s['domain']:42} mail {a['mail']}  mta-sts {a['sts']}{mx}")
         return "\n".join(out)
 
 

@@ -10,6 +10,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "relaymetry/app/port25_egress.hpp"
 #include "relaymetry/core/constants.hpp"
 #include "relaymetry/core/facts.hpp"
 #include "relaymetry/dns/resolver.hpp"
@@ -35,6 +36,10 @@ struct CollectSettings {
     std::shared_ptr<probe::PolicyFetcher> fetcher;
     std::chrono::milliseconds timeout = k_default_timeout;  // the whole check of one domain
     Areas areas;
+    // --mx-probe: each MX host's port 25 is probed (through `prober`, with its cache and limits) and
+    // the run's port-25 failures are watched by `egress`. Off: nothing connects to port 25.
+    bool mx_probe = false;
+    std::shared_ptr<Port25Egress> egress = std::make_shared<Port25Egress>();
     Clock clock = [] { return std::chrono::system_clock::now(); };
 };
 

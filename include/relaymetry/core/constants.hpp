@@ -18,6 +18,13 @@ inline constexpr std::size_t k_max_policy_bytes = 64 * 1024;
 
 inline constexpr std::int64_t k_seconds_per_day = 86400;
 
+// RFC 5321 §4.5.4.1 / RFC 7672 §2.2: receivers (MX hosts) take mail on port 25, and DANE looks for
+// their TLSA records at _25._tcp.<mx-host>.
+inline constexpr std::uint16_t k_smtp_port = 25;
+// --mx-probe: the MX hosts probed, in preference order (the addresses of each are capped at
+// k_max_addresses_per_family per family when they are resolved).
+inline constexpr std::size_t k_max_probed_mx_hosts = 10;
+
 // Defaults of `relaymetry check`.
 inline constexpr std::chrono::milliseconds k_default_timeout{15000};  // the whole check of one domain
 inline constexpr int k_default_expiry_warning_days = 14;

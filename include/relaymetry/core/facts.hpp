@@ -175,6 +175,7 @@ struct SmtpFacts {
     std::vector<std::string> auth_before_tls;  // AUTH mechanisms offered in cleartext (587)
     bool plaintext_on_implicit_port = false;   // 465 answered "220 ..." in plaintext
     bool data_after_starttls_reply = false;    // bytes after "220 Ready to start TLS", before the handshake
+    bool requiretls_offered = false;           // RFC 8689: REQUIRETLS in the EHLO reply over TLS
 };
 
 struct StepTimings {
@@ -221,6 +222,13 @@ struct MxFacts {
     std::vector<HostAddresses> hosts;
     std::vector<DaneFacts> dane;  // one per MX host, when the MX RRset is secure (RFC 7672 §2.2)
     std::vector<LookupFailure> lookup_failures;
+    // --mx-probe: the port-25 probe of each MX host (at most k_max_probed_mx_hosts, in preference
+    // order), as endpoints (port 25, STARTTLS); empty without --mx-probe. Their DANE facts stay in `dane`.
+    bool probed = false;
+    std::vector<Endpoint> probes;
+    // Every port-25 connection of the run so far failed the same way, at more than one MX host:
+    // outbound port 25 looks blocked from this machine, and the probes here say nothing about the MX.
+    std::optional<std::string> egress_blocked;  // why, in plain English
 };
 
 // ---- MTA-STS (RFC 8461) and TLS-RPT (RFC 8460) -------------------------------------------------

@@ -58,9 +58,10 @@ boost::asio::awaitable<void> read_banner(SmtpChannel<Stream>& channel, Arm& arm,
     }
 }
 
-// EHLO name (RFC 5321 §4.1.1.1); returns the keyword lines of the 250 reply. A 421 or a "too many
-// connections" reply is inconclusive; any other refusal is a protocol error (submission servers
-// must speak ESMTP, RFC 6409 §4).
+// EHLO name (RFC 5321 §4.1.1.1); returns the keyword lines of the 250 reply. A 4xx (421, or a
+// greylisting receiver's 450/451: "try again later", RFC 5321 §4.2.1) or a "too many connections"
+// reply is inconclusive; any other refusal is a protocol error (submission servers must speak ESMTP,
+// RFC 6409 §4, and so must a receiver that offers STARTTLS, RFC 3207 §4).
 template <typename Stream, typename Arm>
 boost::asio::awaitable<std::vector<std::string>> say_ehlo(SmtpChannel<Stream>& channel, Arm& arm, std::string name,
                                                           Step& step) {
@@ -68,7 +69,7 @@ boost::asio::awaitable<std::vector<std::string>> say_ehlo(SmtpChannel<Stream>& c
     arm();
     co_await channel.send("EHLO " + name);
     const auto reply = co_await channel.read_reply();
-    if (reply.code == 421 || says_too_busy(reply)) {
+    if ((reply.code >= 400 && reply.code < 500) || says_too_busy(reply)) {
         throw ProbeFailure(ProbeStatus::inconclusive,
                            "the server turned the probe away with " + std::to_string(reply.code) + " " + reply.text());
     }
@@ -90,7 +91,7 @@ boost::asio::awaitable<void> starttls_prelude(SmtpChannel<Stream>& channel, Arm&
     auto start = std::chrono::steady_clock::now();
     facts.ehlo = co_await say_ehlo(channel, arm, ehlo_name, step);
     timings.ehlo = elapsed_ms(start);
-    facts.starttls_offered = offers_starttls(facts.ehlo);
+    facts.starttls_offered = offers_extension(facts.ehlo, "STARTTLS");
     facts.auth_before_tls = auth_mechanisms(facts.ehlo);
     if (!facts.starttls_offered) {
         co_await channel.try_send("QUIT");  // leaving at once: see say_goodbye() in submission_probe.cpp

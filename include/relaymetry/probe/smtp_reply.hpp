@@ -154,8 +154,9 @@ private:
 
 // EHLO keywords (RFC 5321 §4.1.1.1): the lines after the greeting line of a 250 reply.
 std::vector<std::string> ehlo_keywords(const SmtpReply& reply);
-// Whether a keyword line advertises STARTTLS (RFC 3207 §4).
-bool offers_starttls(const std::vector<std::string>& keywords);
+// Whether a keyword line advertises `extension` (upper case), e.g. STARTTLS (RFC 3207 §4) or
+// REQUIRETLS (RFC 8689 §4.1); parameters after the keyword are ignored.
+bool offers_extension(const std::vector<std::string>& keywords, std::string_view extension);
 // The SASL mechanisms of "AUTH ..." lines (RFC 4954 §3), and of the pre-standard "AUTH=..." form,
 // upper-cased, without duplicates, in order of appearance.
 std::vector<std::string> auth_mechanisms(const std::vector<std::string>& keywords);

@@ -19,6 +19,8 @@ std::string render_text(const DomainFacts& facts, const Findings& findings, cons
 
 // One compact JSON object (docs/json.md, schema in docs/schema/), without a trailing newline.
 std::string render_json(const DomainFacts& facts, const Findings& findings);
+// The "schema_version" of render_json (docs/json.md): 2 since MX hosts have the shape of endpoints.
+inline constexpr int k_schema_version = 2;
 
 // `relaymetry lint ...`: kind is "mta-sts-policy", "mta-sts-txt" or "tls-rpt".
 struct LintReport {

@@ -391,3 +391,49 @@ TEST_CASE("collect: a resolver that answers nothing is one finding about the res
         CHECK_FALSE(has_finding(lame_findings, "dns.resolver-unreachable"));
     }
 }
+
+TEST_CASE("collect: without --mx-probe no MX host is probed; with it each one is, on port 25, beside the rest") {
+    World quiet(clean_script());
+    auto facts = quiet.collect();
+    REQUIRE(facts.mx);
+    CHECK_FALSE(facts.mx->probed);
+    CHECK(facts.mx->probes.empty());
+    CHECK(std::none_of(quiet.journal.events.begin(), quiet.journal.events.end(),
+                       [](const std::string& event) { return event.find(":25") != std::string::npos; }));
+
+    World world(clean_script());
+    world.settings->mx_probe = true;
+    facts = world.collect();
+    REQUIRE(facts.mx);
+    CHECK(facts.mx->probed);
+    REQUIRE(facts.mx->probes.size() == 2);
+    for (const auto& endpoint : facts.mx->probes) {
+        CHECK(endpoint.port == 25);
+        CHECK(endpoint.security == Security::starttls);
+        REQUIRE(endpoint.addresses.size() == 1);
+        CHECK(endpoint.addresses[0].address == "192.0.2.25");
+    }
+    CHECK(facts.mx->probes[0].host == "mx1.example.com");  // preference order
+    world.index_of("probe mx1.example.com:25");
+    world.index_of("probe mx2.example.com:25");
+    CHECK_FALSE(facts.mx->egress_blocked);     // the MX hosts answered
+    REQUIRE(world.journal.times.size() == 5);  // two submission endpoints, two MX hosts, one fetch
+}
+
+TEST_CASE("collect: --mx-probe probes at most 10 MX hosts, in preference order") {
+    auto script = clean_script();
+    auto mx = result(k_domain, RecordType::mx, LookupStatus::answer);
+    for (int i = 12; i >= 1; --i) {
+        const auto host = "mx" + std::to_string(i) + ".example.com";
+        mx.mx.push_back({static_cast<std::uint16_t>(i), host});
+        script[{host, RecordType::a}] = {addresses(host, RecordType::a, {"192.0.2." + std::to_string(i)})};
+    }
+    script[{k_domain, RecordType::mx}] = {mx};
+    World world(script);
+    world.settings->mx_probe = true;
+    const auto facts = world.collect();
+    REQUIRE(facts.mx->hosts.size() == 12);
+    REQUIRE(facts.mx->probes.size() == 10);
+    CHECK(facts.mx->probes.front().host == "mx1.example.com");
+    CHECK(facts.mx->probes.back().host == "mx10.example.com");
+}

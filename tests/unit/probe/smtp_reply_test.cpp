@@ -196,10 +196,12 @@ TEST_CASE("EHLO keywords: STARTTLS and AUTH mechanisms", "[smtp]") {
     const auto keywords = ehlo_keywords(reply);
     REQUIRE(keywords.size() == 4);
     CHECK(keywords[0] == "PIPELINING");
-    CHECK(offers_starttls(keywords));
+    CHECK(offers_extension(keywords, "STARTTLS"));
     CHECK(auth_mechanisms(keywords) == std::vector<std::string>{"PLAIN", "LOGIN", "CRAM-MD5"});
 
-    CHECK_FALSE(offers_starttls({"PIPELINING", "STARTTLSX", "X-STARTTLS"}));
+    CHECK_FALSE(offers_extension({"PIPELINING", "STARTTLSX", "X-STARTTLS"}, "STARTTLS"));
+    CHECK(offers_extension({"PIPELINING", "requiretls"}, "REQUIRETLS"));
+    CHECK_FALSE(offers_extension({"X-REQUIRETLS"}, "REQUIRETLS"));
     CHECK(auth_mechanisms({"AUTHENTICATE PLAIN", "PIPELINING"}).empty());
     CHECK(ehlo_keywords(SmtpReply{250, {"greeting only"}}).empty());
 }
@@ -320,6 +322,13 @@ TEST_CASE("the STARTTLS prelude's failures", "[smtp]") {
         REQUIRE(outcome.value);
         CHECK(outcome.value->step == Step::banner);
         CHECK(classify(outcome.value->network_error, outcome.value->step) == ProbeStatus::inconclusive);
+    }
+    SECTION("a greylisting 4xx to EHLO is inconclusive, not a protocol error") {
+        Peer peer(io, "220 hi\r\n450 4.7.1 greylisted, try again later\r\n");
+        auto outcome = run(io, run_prelude(&peer.client));
+        REQUIRE(outcome.value);
+        CHECK(outcome.value->failure_status == ProbeStatus::inconclusive);
+        CHECK(outcome.value->failure == "the server turned the probe away with 450 4.7.1 greylisted, try again later");
     }
     SECTION("EHLO refused") {
         Peer peer(io, "220 hi\r\n502 5.5.1 no ESMTP here\r\n");

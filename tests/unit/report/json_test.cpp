@@ -37,7 +37,7 @@ TEST_CASE("render_json: the contract's top-level keys, in order") {
     CHECK(keys == std::vector<std::string>{"schema_version", "domain", "started_at", "duration_ms", "submission", "mx",
                                            "mta_sts", "tls_rpt", "dns", "findings", "summary"});
     const auto doc = json::parse(text);
-    CHECK(doc["schema_version"] == 1);
+    CHECK(doc["schema_version"] == 2);
     CHECK(doc["domain"] == "example.com");
     CHECK(doc["started_at"] == "2026-11-28T12:00:00Z");
     CHECK(doc["duration_ms"] == 812);

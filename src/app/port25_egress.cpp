@@ -1,0 +1,71 @@
+#include "relaymetry/app/port25_egress.hpp"
+
+namespace relaymetry::app {
+
+namespace {
+
+// A connection that never reached a server: refused, timed out or unreachable while connecting (a
+// server that accepted and then fell silent was reached).
+bool failed_to_connect(const AddressProbe& probe) {
+    const bool connection_failure = probe.status == ProbeStatus::refused || probe.status == ProbeStatus::timeout ||
+                                    probe.status == ProbeStatus::unreachable;
+    return connection_failure && !probe.timings_ms.connect;
+}
+
+// The run's own trouble says nothing about the network either way.
+bool says_nothing(const AddressProbe& probe) {
+    return probe.status == ProbeStatus::not_probed || probe.status == ProbeStatus::internal_error;
+}
+
+std::string failure_text(ProbeStatus kind) {
+    switch (kind) {
+        case ProbeStatus::refused: return "was refused";
+        case ProbeStatus::unreachable: return "found no route";
+        default: return "timed out";
+    }
+}
+
+}  // namespace
+
+void Port25Egress::record(const std::string& host, const std::vector<AddressProbe>& probes) {
+    for (const auto& probe : probes) {
+        if (says_nothing(probe) || !m_seen.emplace(host, probe.address).second) {
+            continue;
+        }
+        if (failed_to_connect(probe)) {
+            ++m_failures;
+            m_failed_hosts.insert(host);
+            m_failure_kinds.insert(probe.status);
+        } else {
+            m_reached = true;
+        }
+    }
+}
+
+std::optional<std::string> Port25Egress::blocked() const {
+    if (m_reached || m_failure_kinds.size() != 1 || m_failed_hosts.size() < 2) {
+        return std::nullopt;
+    }
+    return "outbound port 25 seems blocked from this machine: every port-25 connection of the run (" +
+           std::to_string(m_failures) + " to " + std::to_string(m_failed_hosts.size()) + " MX hosts) " +
+           failure_text(*m_failure_kinds.begin()) + ", and none reached a server";
+}
+
+bool Port25Egress::take_announcement() {
+    if (m_announced || !blocked()) {
+        return false;
+    }
+    m_announced = true;
+    return true;
+}
+
+void mark_egress_blocked(std::vector<AddressProbe>& probes, const std::string& why) {
+    for (auto& probe : probes) {
+        if (failed_to_connect(probe)) {
+            probe.status = ProbeStatus::inconclusive;
+            probe.error = why + " (this connection: " + probe.error.value_or("no answer") + ")";
+        }
+    }
+}
+
+}  // namespace relaymetry::app
