@@ -98,6 +98,29 @@ class MxProbe(unittest.TestCase):
         self.assertGreaterEqual(connections, 1, "the --mx-probe run connected")
         self.assertLessEqual(connections, 3, "only the --mx-probe run connected (main session, TLS 1.0/1.1 tests)")
 
+    def test_an_mx_host_shared_by_many_domains_is_probed_once(self):
+        stats = tempfile.NamedTemporaryFile(suffix=".json", delete=False).name
+        shared = Fake("FAKE_SMTP", {"leaf": leaf("mx.hoster.test"), "ipv6": False, "stats": stats})
+        domains = [f"customer{i}.test" for i in range(20)]
+        records = [record for d in domains for record in mx_records(d, ["mx.hoster.test"])]
+        try:
+            with Fake("FAKE_DNS", {"records": records}) as dns:
+                result = run("check", *domains, "--json", "--only", "mx", "--mx-probe", "--dns",
+                             f"127.0.0.1:{dns.port}", "--ca-file", shared.ca_file, "--connect-to",
+                             f"mx.hoster.test:25:127.0.0.1:{shared.port}")
+        finally:
+            shared.stop()
+        with open(stats) as handle:
+            connections = json.load(handle)["connections"]
+        os.unlink(stats)
+        docs = json_lines(result.stdout)
+        self.assertEqual(len(docs), 20)
+        probes = [doc["mx"]["hosts"][0]["addresses"][0] for doc in docs]
+        self.assertTrue(all(probe["status"] == "ok" for probe in probes), probes)
+        self.assertTrue(all(doc["findings"] == [] for doc in docs), [doc["findings"] for doc in docs])
+        self.assertEqual(sum(1 for probe in probes if not probe["shared"]), 1, "one domain's probe, shared by 19")
+        self.assertLessEqual(connections, 3, "one main session and the TLS 1.0/1.1 tests, for all 20 domains")
+
     def test_each_mx_host_is_judged_as_opportunistic_senders_do(self):
         hosts = sorted(self.fakes)
         result, doc = self.check_json(mx_records("mxp.test", hosts), "--only", "mx", "--mx-probe")
