@@ -7,8 +7,9 @@
 
 # Options that take a value, and flags, per command.
 _relaymetry_check_values=(-f --file --format --warning-on --critical-on --color --fail-on --ignore --dns
-    --connect-to --ca-file --timeout --only --expiry-warning --parallel --ehlo --connect-rate --progress --shard)
-_relaymetry_check_flags=(-h --help --json --mx-probe --no-share --timings)
+    --connect-to --ca-file --timeout --only --expiry-warning --parallel --ehlo --connect-rate --progress --shard
+    --state)
+_relaymetry_check_flags=(-h --help --json --mx-probe --no-share --state-reset --timings)
 _relaymetry_lint_values=(--domain --format --color --fail-on --ignore)  # and --mx for mta-sts-policy
 _relaymetry_lint_flags=(-h --help --json)
 
@@ -100,7 +101,7 @@ _relaymetry_value()
             _relaymetry_lines "$(_relaymetry_rule_ids "$bin" with-areas)"
             _relaymetry_list "$cur" "${ids[@]}"
             ;;
-        -f | --file | --ca-file) _relaymetry_files "$cur" ;;
+        -f | --file | --ca-file | --state) _relaymetry_files "$cur" ;;
         *) COMPREPLY=() ;;  # a domain, host, address or number: nothing to offer
     esac
 }

@@ -132,9 +132,14 @@ asio::awaitable<void> check_one(Run* run, std::size_t index) {
     auto& outcome = run->outcomes[index];
     const auto& domain = run->config->domains[index];
     try {
-        auto facts = co_await collect(domain, run->settings);
+        auto* state = run->config->state.get();
+        auto previous = state != nullptr ? state->take_previous(domain) : std::nullopt;
+        auto facts = co_await collect(domain, run->settings, std::move(previous));
         rules::settle(facts);
         auto findings = rules::evaluate(facts, run->config->rule_options);
+        if (state != nullptr) {
+            state->record(rules::snapshot(facts));
+        }
         outcome.could_not_check = resolver_unreachable(facts.dns);
         if (outcome.could_not_check && !run->resolver_reported) {
             run->resolver_reported = true;
@@ -263,6 +268,13 @@ CheckResult run_check(CheckRun config, std::ostream& out, std::ostream& err) {
             code = worst(code, ExitCode::could_not_check);
         } else if (outcome.failed) {
             code = worst(code, ExitCode::findings);
+        }
+    }
+    if (config.state) {
+        std::string error;
+        if (!config.state->commit(error)) {
+            err << "relaymetry: --state: " << error << '\n';
+            code = worst(code, ExitCode::usage);
         }
     }
     const auto nagios =

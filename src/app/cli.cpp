@@ -187,6 +187,8 @@ struct CheckArgs {
     std::string ehlo;
     bool no_share = false;
     bool mx_probe = false;
+    std::string state;  // --state FILE
+    bool state_reset = false;
     double connect_rate = probe::ConnectionLimits{}.rate_per_second;
     bool timings = false;
     std::string progress = "auto";
@@ -297,6 +299,21 @@ std::optional<ExitCode> prepare_check(const CheckArgs& args, CheckSetup& setup, 
     }
     // After the check for an empty list: a shard of a short list may rightly be empty (exit 0).
     keep_shard(run.domains, shard);
+    if (args.state_reset && args.state.empty()) {
+        err << "relaymetry: --state-reset: needs --state FILE\n";
+        return ExitCode::usage;
+    }
+    if (!args.state.empty()) {
+        StateProblem problem;
+        run.state = StateFile::open(args.state, args.state_reset, run.domains, problem);
+        if (!run.state) {
+            err << "relaymetry: " << report::escape_untrusted(problem.message) << '\n';
+            if (!problem.check_anyway) {
+                return ExitCode::usage;
+            }
+            inputs_ok = false;
+        }
+    }
     run.progress = progress_style(args.progress, run.domains.size(), isatty(STDERR_FILENO));
     run.out_shares_screen = isatty(STDOUT_FILENO);
     return std::nullopt;
@@ -441,6 +458,10 @@ int run(int argc, char** argv) {
         "--mx-probe", check_args.mx_probe,
         "Also probe every MX host on port 25 (banner, EHLO, STARTTLS, TLS, EHLO, QUIT): off by default, "
         "many networks block port 25 (docs/cli.md)");
+    check_cmd->add_option("--state", check_args.state,
+                          "FILE: compare with what the previous run saw (drift.* rules), then record this run");
+    check_cmd->add_flag("--state-reset", check_args.state_reset,
+                        "Replace a --state file that is damaged or from another version, instead of refusing it");
     check_cmd->add_flag("--timings", check_args.timings, "Show per-step timings in the text report");
     check_cmd
         ->add_option("--progress", check_args.progress,

@@ -203,11 +203,26 @@ void derive_mx_coverage(DomainFacts& facts) {
     }
 }
 
+// --state: the MX hosts against the patterns of the policy the previous run fetched, which senders that
+// fetched it then still apply (drift.mx-changed-under-cached-policy).
+void derive_cached_coverage(DomainFacts& facts) {
+    if (!facts.previous || !facts.previous->policy || !facts.mta_sts || !facts.mx || facts.mx->null_mx) {
+        return;
+    }
+    std::vector<std::string> hosts;
+    for (const auto& record : facts.mx->records) {
+        hosts.push_back(record.host);
+    }
+    facts.mta_sts->cached_coverage = policy::mx_coverage(facts.previous->policy->mx, hosts);
+}
+
 }  // namespace
 
-asio::awaitable<DomainFacts> collect(std::string domain, std::shared_ptr<const CollectSettings> settings) {
+asio::awaitable<DomainFacts> collect(std::string domain, std::shared_ptr<const CollectSettings> settings,
+                                     std::optional<DomainSnapshot> previous) {
     DomainFacts facts;
     facts.domain = std::move(domain);
+    facts.previous = std::move(previous);
     facts.started_at = settings->clock();
     facts.dns.resolvers = settings->resolvers->servers();
     const auto started = std::chrono::steady_clock::now();
@@ -245,6 +260,7 @@ asio::awaitable<DomainFacts> collect(std::string domain, std::shared_ptr<const C
         facts.mta_sts = std::move(mta_sts.facts);
     }
     derive_mx_coverage(facts);
+    derive_cached_coverage(facts);
     facts.dns.domain_dnssec = domain_dnssec(facts);
     facts.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     co_return facts;

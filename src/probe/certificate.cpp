@@ -139,13 +139,17 @@ std::string hex(const unsigned char* data, std::size_t size) {
     return text;
 }
 
-std::string digest_hex(const std::vector<std::uint8_t>& bytes, const EVP_MD* md) {
+std::string digest_hex(const void* data, std::size_t length, const EVP_MD* md) {
     std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
     unsigned int size = 0;
-    if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &size, md, nullptr) != 1) {
+    if (EVP_Digest(data, length, digest.data(), &size, md, nullptr) != 1) {
         return {};
     }
     return hex(digest.data(), size);
+}
+
+std::string digest_hex(const std::vector<std::uint8_t>& bytes, const EVP_MD* md) {
+    return digest_hex(bytes.data(), bytes.size(), md);
 }
 
 // i2d_* into a vector: the DER of the certificate or of its SubjectPublicKeyInfo.
@@ -301,6 +305,10 @@ CertificateFacts judge_certificate(X509* leaf, STACK_OF(X509) * sent, X509_STORE
     facts.name_match = is_ip_literal(host) ? X509_check_ip_asc(leaf, host.c_str(), 0) == 1
                                            : X509_check_host(leaf, host.c_str(), host.size(), 0, nullptr) == 1;
     return facts;
+}
+
+std::string sha256_hex(std::string_view data) {
+    return digest_hex(data.data(), data.size(), EVP_sha256());
 }
 
 }  // namespace relaymetry::probe

@@ -21,6 +21,7 @@
 #include <boost/beast/http.hpp>
 
 #include "relaymetry/io/net_error.hpp"
+#include "relaymetry/probe/certificate.hpp"
 
 namespace relaymetry::probe {
 
@@ -141,6 +142,7 @@ asio::awaitable<void> read_response(TlsStream& stream, Clock::time_point deadlin
     }
     facts.status = PolicyFetchStatus::fetched;
     facts.body = std::move(parser.get().body());
+    facts.body_sha256 = sha256_hex(*facts.body);
 }
 
 // One address: connect, handshake, GET, read. Status unreachable or timeout means "try the next

@@ -311,6 +311,7 @@ Json policy_json(const MtaStsPolicyFacts& policy, std::int64_t now) {
                    {"content_type", optional_json(policy.content_type)},
                    {"location", optional_json(policy.location)},
                    {"body_bytes", policy.body ? Json(policy.body->size()) : Json(nullptr)},
+                   {"body_sha256", optional_json(policy.body_sha256)},
                    {"valid", parse != nullptr && parse->valid},
                    {"version", parse ? optional_json(parse->version) : Json(nullptr)},
                    {"mode", mode},

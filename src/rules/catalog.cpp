@@ -321,6 +321,28 @@ constexpr std::array k_rules = {
          "DANE fails for an MX host while MTA-STS enforces: DANE-validating senders will not deliver",
          "Repair DANE first; MTA-STS does not override a failing DANE.",
          "RFC 8461 §2", check_dane_mta_sts_conflict},
+    // ---- drift (--state: what changed since the previous run) ----
+    Rule{"drift.policy-changed-id-unchanged", error, "drift",
+         "--state: the MTA-STS policy changed but the TXT id did not: senders keep the old policy",
+         "Change the id in _mta-sts.<domain> whenever the policy changes.",
+         "RFC 8461 §3.1", check_drift_policy_changed_id_unchanged},
+    Rule{"drift.mx-changed-under-cached-policy", warning, "drift",
+         "--state: MX hosts or mx patterns changed while senders cache a policy that does not cover the MX hosts",
+         "Keep the old MX hosts until the cached policy expires (last fetch + max_age), or publish a covering "
+         "policy first.",
+         "RFC 8461 §5.1", check_drift_mx_changed_under_cached_policy},
+    Rule{"drift.policy-unreachable-cached", warning, "drift",
+         "--state: the policy host fails now; senders apply their cached policy until it expires, then none",
+         "Bring the policy host back before the cached policy expires.",
+         "RFC 8461 §3.3, §5.1", check_drift_policy_unreachable_cached},
+    Rule{"drift.key-changed", notice, "drift",
+         "--state: an address serves a new key since the previous run",
+         "Publish the TLSA record of the new key first where DANE is used; otherwise nothing to do.",
+         "RFC 7671 §8.1", check_drift_key_changed},
+    Rule{"drift.record-changed", notice, "drift",
+         "--state: an MX, MTA-STS or TLS-RPT record, or the policy (with a new id), changed",
+         "Nothing to do if the change was intended.",
+         "RFC 8461 §3.1", check_drift_record_changed},
 };
 // clang-format on
 

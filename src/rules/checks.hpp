@@ -197,4 +197,11 @@ void check_dane_no_rollover_key(const DomainFacts& facts, const RuleOptions& opt
 void check_dane_insecure_tlsa(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_dane_mta_sts_conflict(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 
+// ---- drift (drift.cpp): --state, facts.previous ----------------------------------------------------
+void check_drift_policy_changed_id_unchanged(const DomainFacts& facts, const RuleOptions& options, Findings& out);
+void check_drift_mx_changed_under_cached_policy(const DomainFacts& facts, const RuleOptions& options, Findings& out);
+void check_drift_policy_unreachable_cached(const DomainFacts& facts, const RuleOptions& options, Findings& out);
+void check_drift_key_changed(const DomainFacts& facts, const RuleOptions& options, Findings& out);
+void check_drift_record_changed(const DomainFacts& facts, const RuleOptions& options, Findings& out);
+
 }  // namespace relaymetry::rules::detail

@@ -11,6 +11,7 @@
 #include "relaymetry/app/collect.hpp"
 #include "relaymetry/app/exit_code.hpp"
 #include "relaymetry/app/progress.hpp"
+#include "relaymetry/app/state_file.hpp"
 #include "relaymetry/core/finding.hpp"
 #include "relaymetry/report/report.hpp"
 #include "relaymetry/report/run_output.hpp"
@@ -37,6 +38,9 @@ struct CheckRun {
     std::size_t parallel = k_default_parallel;
     ProgressStyle progress = ProgressStyle::off;  // on `err`
     bool out_shares_screen = false;               // `out` is a terminal: results erase the live line first
+    // --state: each domain's previous snapshot goes into its facts, its new one into the file, which is
+    // written when the run is done (a domain that ended in an internal error keeps its old entry).
+    std::shared_ptr<StateFile> state;
 };
 
 struct CheckResult {

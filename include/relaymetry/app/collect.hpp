@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
@@ -43,7 +44,9 @@ struct CollectSettings {
     Clock clock = [] { return std::chrono::system_clock::now(); };
 };
 
-// Never throws for network trouble; an exception escaping it is a bug (exit code 3).
-boost::asio::awaitable<DomainFacts> collect(std::string domain, std::shared_ptr<const CollectSettings> settings);
+// Never throws for network trouble; an exception escaping it is a bug (exit code 3). `previous`: what
+// the previous run saw of the domain (--state), kept in the facts for the drift.* rules.
+boost::asio::awaitable<DomainFacts> collect(std::string domain, std::shared_ptr<const CollectSettings> settings,
+                                            std::optional<DomainSnapshot> previous = std::nullopt);
 
 }  // namespace relaymetry::app

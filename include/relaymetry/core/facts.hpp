@@ -11,6 +11,7 @@
 
 #include "relaymetry/core/dns_types.hpp"
 #include "relaymetry/core/policy_types.hpp"
+#include "relaymetry/core/snapshot.hpp"
 #include "relaymetry/core/tls_types.hpp"
 
 namespace relaymetry {
@@ -263,8 +264,9 @@ struct MtaStsPolicyFacts {
     std::optional<std::string> error;  // plain English for unreachable / tls_failed / timeouts
     std::optional<int> http_status;
     std::optional<std::string> content_type;
-    std::optional<std::string> location;  // of a 3xx
-    std::optional<std::string> body;      // up to 64 KiB
+    std::optional<std::string> location;     // of a 3xx
+    std::optional<std::string> body;         // up to 64 KiB
+    std::optional<std::string> body_sha256;  // lower-case hex, of the body as received (--state compares it)
     std::optional<MtaStsPolicyParse> parse;
     std::optional<TlsFacts> tls;
     HostAddresses resolution;
@@ -275,6 +277,9 @@ struct MtaStsFacts {
     std::optional<MtaStsPolicyFacts> policy;      // absent in `lint mta-sts-txt`
     std::vector<MxCoverage> mx_coverage;          // one per MX host, when there are a policy and MX records
     std::vector<std::string> unused_mx_patterns;  // policy patterns that match none of those MX hosts
+    // --state: the MX hosts against the patterns of the policy the previous run fetched (what senders
+    // that cached it apply), when there is one.
+    std::vector<MxCoverage> cached_coverage;
     std::vector<LookupFailure> lookup_failures;
 };
 
@@ -326,6 +331,8 @@ struct DomainFacts {
     std::optional<MxFacts> mx;
     std::optional<MtaStsFacts> mta_sts;
     std::optional<TlsRptFacts> tls_rpt;
+    // --state: what the previous run saw of this domain (absent on a first run, or without --state).
+    std::optional<DomainSnapshot> previous;
 };
 
 }  // namespace relaymetry

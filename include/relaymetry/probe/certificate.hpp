@@ -4,6 +4,7 @@
 
 #include <ctime>
 #include <string>
+#include <string_view>
 
 #include <openssl/x509.h>
 
@@ -26,5 +27,8 @@ CertificateInfo describe_certificate(X509* cert);
 // "now", DomainFacts::started_at), so an injected clock gives the same verdict as the expiry rules.
 CertificateFacts judge_certificate(X509* leaf, STACK_OF(X509) * sent, X509_STORE* trust, const std::string& host,
                                    std::time_t now);
+
+// Lower-case hex SHA-256 of `data` (the policy body's digest, for --state).
+std::string sha256_hex(std::string_view data);
 
 }  // namespace relaymetry::probe

@@ -22,7 +22,7 @@ struct Rule {
     std::string_view id;
     Severity severity;       // the usual severity; a check may lower it where the catalogue says so
     std::string_view area;   // "submission", "tls", "cert", "mx", "mta-sts", "tls-rpt", "dns",
-                             // "dnssec", "dane"
+                             // "dnssec", "dane", "drift"
     std::string_view title;  // one line
     std::string_view fix;    // default fix text
     std::string_view reference;
@@ -41,6 +41,11 @@ void settle(DomainFacts& facts);
 bool sender_accepts(const MtaStsPolicyFacts& policy);
 bool sender_accepts(const MtaStsTxtFacts& txt);
 bool sender_accepts(const TlsRptFacts& tls_rpt);
+
+// --state: what the next run keeps of this check. An area the check did not judge (not checked, or its
+// lookup failed) keeps the previous run's values (facts.previous), and so does the last fetched policy
+// while it is still in senders' caches (fetched_at + max_age) and the fetch fails now.
+DomainSnapshot snapshot(const DomainFacts& facts);
 
 // Every finding for the facts, in catalogue order. Areas absent from the facts are not judged.
 Findings evaluate(const DomainFacts& facts, const RuleOptions& options);

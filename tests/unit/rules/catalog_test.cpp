@@ -41,8 +41,8 @@ std::filesystem::path rules_md() {
 
 TEST_CASE("the catalogue has unique, well-formed rows") {
     const std::regex id_pattern("^[a-z0-9-]+\\.[a-z0-9-]+$");
-    const std::set<std::string_view> areas{"submission", "tls", "cert",   "mx",  "mta-sts",
-                                           "tls-rpt",    "dns", "dnssec", "dane"};
+    const std::set<std::string_view> areas{"submission", "tls", "cert",   "mx",   "mta-sts",
+                                           "tls-rpt",    "dns", "dnssec", "dane", "drift"};
     std::set<std::string_view> seen;
     for (const auto& rule : rules::catalog()) {
         INFO(rule.id);
@@ -134,6 +134,11 @@ TEST_CASE("the catalogue holds every rule of the contract with its severity") {
         {"dane.no-rollover-key", Severity::notice},
         {"dane.insecure-tlsa", Severity::notice},
         {"dane.mta-sts-conflict", Severity::warning},
+        {"drift.policy-changed-id-unchanged", Severity::error},
+        {"drift.mx-changed-under-cached-policy", Severity::warning},
+        {"drift.policy-unreachable-cached", Severity::warning},
+        {"drift.key-changed", Severity::notice},
+        {"drift.record-changed", Severity::notice},
     };
     for (const auto& [id, severity] : contract) {
         INFO(id);
