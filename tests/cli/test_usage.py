@@ -70,6 +70,13 @@ class BadInput(unittest.TestCase):
         self.assertEqual(result.returncode, 2)
         self.assertNotIn("\x1b", result.stderr)
 
+    def test_control_characters_in_option_values_are_escaped_in_every_part_of_the_message(self):
+        for option, value in (("--dns", "1.2.3.4\x1b[31m:99999"), ("--connect-to", "a:25:\x1b[31m:x"),
+                              ("--shard", "1\x1b[31m/2")):
+            result = run("check", "example.com", option, value)
+            self.assert_usage_error(result, option, "\\u001b[31m")
+            self.assertNotIn("\x1b", result.stderr, option)
+
 
 class Rules(unittest.TestCase):
     def test_listing_matches_the_generated_doc(self):
