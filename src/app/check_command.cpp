@@ -137,7 +137,8 @@ asio::awaitable<void> check_one(Run* run, std::size_t index) {
         auto facts = co_await collect(domain, run->settings, std::move(previous));
         rules::settle(facts);
         auto findings = rules::evaluate(facts, run->config->rule_options);
-        if (state != nullptr) {
+        // A check with an internal error keeps the domain's old entry: it saw less than it should have.
+        if (state != nullptr && internal_errors(facts).empty()) {
             state->record(rules::snapshot(facts));
         }
         outcome.could_not_check = resolver_unreachable(facts.dns);

@@ -214,7 +214,8 @@ std::optional<ExitCode> prepare_check(const CheckArgs& args, CheckSetup& setup, 
         if (domain) {
             run.domains.push_back(*domain);
         } else {
-            err << "relaymetry: '" << report::escape_untrusted(input) << "': " << report::escape_untrusted(domain.error()) << '\n';
+            err << "relaymetry: '" << report::escape_untrusted(input)
+                << "': " << report::escape_untrusted(domain.error()) << '\n';
             inputs_ok = false;
         }
     }
@@ -229,14 +230,16 @@ std::optional<ExitCode> prepare_check(const CheckArgs& args, CheckSetup& setup, 
     if (!args.shard.empty()) {
         auto parsed = parse_shard(args.shard);
         if (!parsed) {
-            err << "relaymetry: --shard " << report::escape_untrusted(args.shard) << ": " << report::escape_untrusted(parsed.error()) << '\n';
+            err << "relaymetry: --shard " << report::escape_untrusted(args.shard) << ": "
+                << report::escape_untrusted(parsed.error()) << '\n';
             return ExitCode::usage;
         }
         shard = *parsed;
     }
     for (const auto& server : args.dns) {
         if (auto problem = dns::validate_server(server)) {
-            err << "relaymetry: --dns " << report::escape_untrusted(server) << ": " << report::escape_untrusted(*problem) << '\n';
+            err << "relaymetry: --dns " << report::escape_untrusted(server) << ": "
+                << report::escape_untrusted(*problem) << '\n';
             return ExitCode::usage;
         }
     }
@@ -246,7 +249,8 @@ std::optional<ExitCode> prepare_check(const CheckArgs& args, CheckSetup& setup, 
     for (const auto& text : args.connect_to) {
         auto rule = probe::parse_connect_to(text);
         if (!rule) {
-            err << "relaymetry: --connect-to " << report::escape_untrusted(text) << ": " << report::escape_untrusted(rule.error()) << '\n';
+            err << "relaymetry: --connect-to " << report::escape_untrusted(text) << ": "
+                << report::escape_untrusted(rule.error()) << '\n';
             return ExitCode::usage;
         }
         prober.connect_to.push_back(*rule);
@@ -373,7 +377,8 @@ ExitCode lint(LintKind kind, const LintArgs& args) {
     for (const auto& host : args.mx) {
         auto normalized = normalize_domain(host);
         if (!normalized) {
-            std::cerr << "relaymetry: --mx '" << report::escape_untrusted(host) << "': " << report::escape_untrusted(normalized.error()) << '\n';
+            std::cerr << "relaymetry: --mx '" << report::escape_untrusted(host)
+                      << "': " << report::escape_untrusted(normalized.error()) << '\n';
             return ExitCode::usage;
         }
         run.mx.push_back(*normalized);

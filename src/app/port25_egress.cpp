@@ -43,12 +43,18 @@ void Port25Egress::record(const std::string& host, const std::vector<AddressProb
 }
 
 std::optional<std::string> Port25Egress::blocked() const {
-    if (m_reached || m_failure_kinds.size() != 1 || m_failed_hosts.size() < 2) {
+    // "No route" comes with the others where one address family has no route at all (IPv6 on many
+    // cloud machines), so it agrees with either.
+    auto kinds = m_failure_kinds;
+    if (kinds.size() > 1) {
+        kinds.erase(ProbeStatus::unreachable);
+    }
+    if (m_reached || kinds.size() != 1 || m_failed_hosts.size() < 2) {
         return std::nullopt;
     }
     return "outbound port 25 seems blocked from this machine: every port-25 connection of the run (" +
            std::to_string(m_failures) + " to " + std::to_string(m_failed_hosts.size()) + " MX hosts) " +
-           failure_text(*m_failure_kinds.begin()) + ", and none reached a server";
+           failure_text(*kinds.begin()) + ", and none reached a server";
 }
 
 bool Port25Egress::take_announcement() {

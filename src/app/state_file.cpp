@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -186,25 +187,45 @@ std::unique_ptr<StateFile> StateFile::open(const std::filesystem::path& path, bo
                    false};
         return nullptr;
     }
+    std::error_code exists_error;
+    const bool exists = std::filesystem::exists(path, exists_error);
     std::ifstream in(path);
-    if (in && !reset) {
+    if (exists && !in) {
+        problem = {quoted_path(path) + ": cannot read it: " + errno_text(), false};
+        return nullptr;
+    }
+    // --state-reset replaces only what cannot be read as a state file: a valid one is read as always.
+    const auto refuse = [&](StateProblem found) {
+        if (!reset) {
+            problem = std::move(found);
+            return true;
+        }
+        state->m_previous.clear();
+        state->m_reset = true;  // nothing of it is copied at commit()
+        return false;
+    };
+    state->m_reset = false;
+    if (in) {
         std::string first;
         std::getline(in, first);
         const auto version = state_version(first);
         if (!version) {
-            problem = {quoted_path(path) + ": not a relaymetry state file (its first line is not \"" + header() +
-                           "\"); left untouched: give --state-reset to replace it",
-                       true};
-            return nullptr;
+            if (refuse({quoted_path(path) + ": not a relaymetry state file (its first line is not \"" + header() +
+                            "\"); left untouched: give --state-reset to replace it",
+                        true})) {
+                return nullptr;
+            }
+        } else if (*version != k_state_version) {
+            if (refuse({quoted_path(path) + ": state format v" + std::to_string(*version) +
+                            ", this relaymetry reads v" + std::to_string(k_state_version) +
+                            (*version > k_state_version ? " (written by a newer relaymetry)" : "") +
+                            "; left untouched: give --state-reset to replace it",
+                        true})) {
+                return nullptr;
+            }
         }
-        if (*version != k_state_version) {
-            problem = {quoted_path(path) + ": state format v" + std::to_string(*version) + ", this relaymetry reads v" +
-                           std::to_string(k_state_version) +
-                           (*version > k_state_version ? " (written by a newer relaymetry)" : "") +
-                           "; left untouched: give --state-reset to replace it",
-                       true};
-            return nullptr;
-        }
+    }
+    if (in && !state->m_reset) {
         const std::unordered_set<std::string> wanted(domains.begin(), domains.end());
         std::size_t line_number = 1;
         std::optional<std::size_t> bad_line;
@@ -223,20 +244,31 @@ std::unique_ptr<StateFile> StateFile::open(const std::filesystem::path& path, bo
                 state->m_previous.emplace(domain, line);
             }
         });
-        if (bad_line) {
-            problem = {quoted_path(path) + ": line " + std::to_string(*bad_line) +
-                           " is damaged (not \"domain TAB {json}\", or cut short); left untouched: give --state-reset "
-                           "to replace it",
-                       true};
+        if (in.bad()) {
+            problem = {quoted_path(path) + ": cannot read it: " + errno_text(), false};
+            return nullptr;
+        }
+        if (bad_line && refuse({quoted_path(path) + ": line " + std::to_string(*bad_line) +
+                                    " is damaged (not \"domain TAB {json}\", or cut short); left untouched: give "
+                                    "--state-reset to replace it",
+                                true})) {
             return nullptr;
         }
     }
-    state->m_out = std::fopen(state->m_temp.c_str(), "w");
+    // A fresh file (never through a link planted at FILE.tmp), with the permissions FILE has.
+    ::unlink(state->m_temp.c_str());
+    struct stat existing {};
+    const mode_t mode = ::stat(path.c_str(), &existing) == 0 ? (existing.st_mode & 07777) : 0644;
+    const int fd = ::open(state->m_temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    state->m_out = fd >= 0 ? ::fdopen(fd, "w") : nullptr;
     if (state->m_out == nullptr) {
+        if (fd >= 0) {
+            ::close(fd);
+        }
         problem = {quoted_path(path) + ": cannot write " + state->m_temp.string() + ": " + errno_text(), false};
         return nullptr;
     }
-    state->m_failed = std::fprintf(state->m_out, "%s\n", header().c_str()) < 0;
+    state->note_write(std::fprintf(state->m_out, "%s\n", header().c_str()) >= 0);
     return state;
 }
 
@@ -265,7 +297,14 @@ void StateFile::record(const DomainSnapshot& snapshot) {
         return;
     }
     const auto line = state_entry(snapshot) + "\n";
-    m_failed = m_failed || std::fwrite(line.data(), 1, line.size(), m_out) != line.size();
+    note_write(std::fwrite(line.data(), 1, line.size(), m_out) == line.size());
+}
+
+void StateFile::note_write(bool ok) {
+    if (!ok && !m_failed) {
+        m_failed = true;
+        m_failure = errno_text();  // the first failure's errno, before anything else can change it
+    }
 }
 
 bool StateFile::commit(std::string& error) {
@@ -282,18 +321,23 @@ bool StateFile::commit(std::string& error) {
             for_each_entry(in, [&](const std::string& line, bool) {
                 auto domain = std::string(domain_of_line(line));
                 if (!domain.empty() && !m_recorded.contains(domain) && copied.insert(domain).second) {
-                    m_failed = m_failed || std::fprintf(m_out, "%s\n", line.c_str()) < 0;
+                    note_write(std::fprintf(m_out, "%s\n", line.c_str()) >= 0);
                 }
             });
+            if (in.bad()) {
+                m_failed = true;
+                m_failure = "reading " + m_path.string() + " again: " + errno_text();
+            }
         }
     }
-    const bool written = !m_failed && std::fflush(m_out) == 0 && ::fsync(::fileno(m_out)) == 0;
-    const auto saved_errno = errno;
+    note_write(std::fflush(m_out) == 0 && ::fsync(::fileno(m_out)) == 0);
     std::fclose(m_out);
     m_out = nullptr;
-    if (!written || std::rename(m_temp.c_str(), m_path.c_str()) != 0) {
-        errno = written ? errno : saved_errno;
-        error = "could not write " + m_path.string() + ": " + errno_text() + " (the previous state is kept)";
+    if (!m_failed && std::rename(m_temp.c_str(), m_path.c_str()) != 0) {
+        note_write(false);
+    }
+    if (m_failed) {
+        error = "could not write " + m_path.string() + ": " + m_failure + " (the previous state is kept)";
         std::filesystem::remove(m_temp);
         return false;
     }

@@ -198,6 +198,9 @@ void check_dane_insecure_tlsa(const DomainFacts& facts, const RuleOptions& optio
 void check_dane_mta_sts_conflict(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 
 // ---- drift (drift.cpp): --state, facts.previous ----------------------------------------------------
+// The policy fetched now as senders take it (after settle: a valid body over a valid certificate, RFC 8461
+// §3.3), or null: then senders keep what they cached (snapshot.cpp).
+const MtaStsPolicyFacts* accepted_policy(const DomainFacts& facts);
 void check_drift_policy_changed_id_unchanged(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_drift_mx_changed_under_cached_policy(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_drift_policy_unreachable_cached(const DomainFacts& facts, const RuleOptions& options, Findings& out);

@@ -29,14 +29,6 @@ std::string until(const PolicySnapshot& policy) {
     return format_date(policy.fetched_at + policy.max_age);
 }
 
-const MtaStsPolicyFacts* fetched_now(const DomainFacts& facts) {
-    const auto* mta_sts = judged_mta_sts(facts);
-    if (mta_sts == nullptr || !mta_sts->policy || !policy_served(*mta_sts->policy) || !mta_sts->policy->body_sha256) {
-        return nullptr;
-    }
-    return &*mta_sts->policy;
-}
-
 std::vector<std::string> missing_from(const std::vector<std::string>& items, const std::vector<std::string>& other) {
     std::vector<std::string> missing;
     for (const auto& item : items) {
@@ -75,16 +67,20 @@ std::string policy_changes(const PolicySnapshot& old_policy, const MtaStsPolicyP
 }  // namespace
 
 void check_drift_policy_changed_id_unchanged(const DomainFacts& facts, const RuleOptions&, Findings& out) {
-    const auto* previous = before(facts);
-    const auto* policy = fetched_now(facts);
+    const auto* cached = cached_policy(facts);
+    const auto* policy = accepted_policy(facts);
     const auto* txt = facts.mta_sts ? (facts.mta_sts->txt ? &*facts.mta_sts->txt : nullptr) : nullptr;
-    if (previous == nullptr || !previous->policy || policy == nullptr || txt == nullptr || !txt->parse.valid ||
-        txt->parse.id.empty() || previous->policy->id != txt->parse.id ||
-        *policy->body_sha256 == previous->policy->sha256) {
+    if (cached == nullptr || policy == nullptr || txt == nullptr || !txt->parse.valid || txt->parse.id.empty() ||
+        cached->id != txt->parse.id || *policy->body_sha256 == cached->sha256) {
         return;
     }
-    const auto& old_policy = *previous->policy;
-    const auto* parse = policy->parse ? &*policy->parse : nullptr;
+    const auto& old_policy = *cached;
+    const auto* parse = &*policy->parse;
+    const bool same_content = old_policy.mode == std::string(to_string(*parse->mode)) && old_policy.mx == parse->mx &&
+                              old_policy.max_age == static_cast<std::int64_t>(parse->max_age.value_or(0));
+    if (same_content) {
+        return;  // other bytes (line endings, comments, order of fields): senders apply the same policy
+    }
     emit(out, "drift.policy-changed-id-unchanged", Target::record(mta_sts_record(facts)),
          "The MTA-STS policy of " + domain_of(facts) + " changed since " + format_date(old_policy.fetched_at) + " (" +
              policy_changes(old_policy, parse) + "; SHA-256 " + old_policy.sha256 + " → " + *policy->body_sha256 +
@@ -104,7 +100,7 @@ void check_drift_mx_changed_under_cached_policy(const DomainFacts& facts, const 
     }
     const auto hosts = mx_hosts(facts);
     const bool mx_changed = previous->mx && *previous->mx != hosts;
-    const auto* policy = fetched_now(facts);
+    const auto* policy = accepted_policy(facts);
     const bool patterns_changed = policy != nullptr && policy->parse && policy->parse->mx != cached->mx;
     if (!mx_changed && !patterns_changed) {
         return;
@@ -132,7 +128,7 @@ void check_drift_mx_changed_under_cached_policy(const DomainFacts& facts, const 
 void check_drift_policy_unreachable_cached(const DomainFacts& facts, const RuleOptions&, Findings& out) {
     const auto* cached = cached_policy(facts);
     const auto* mta_sts = judged_mta_sts(facts);
-    if (cached == nullptr || mta_sts == nullptr || !mta_sts->policy || fetched_now(facts) != nullptr) {
+    if (cached == nullptr || mta_sts == nullptr || !mta_sts->policy || accepted_policy(facts) != nullptr) {
         return;
     }
     const auto& policy = *mta_sts->policy;
@@ -188,7 +184,7 @@ void check_drift_record_changed(const DomainFacts& facts, const RuleOptions&, Fi
     changed(previous->mx, now.mx, domain_of(facts) + " MX");
     changed(previous->mta_sts_txt, now.mta_sts_txt, mta_sts_record(facts));
     changed(previous->tls_rpt_txt, now.tls_rpt_txt, tls_rpt_record(facts));
-    const auto* policy = fetched_now(facts);
+    const auto* policy = accepted_policy(facts);
     const bool id_unchanged = previous->policy && previous->policy->id == now.sts_id;
     if (policy != nullptr && previous->policy && *policy->body_sha256 != previous->policy->sha256 && !id_unchanged) {
         emit(out, "drift.record-changed", Target::host(policy_host(facts)),

@@ -120,9 +120,12 @@ void check_mx_starttls_missing(const DomainFacts& facts, const RuleOptions&, Fin
 
 void check_mx_starttls_failed(const DomainFacts& facts, const RuleOptions&, Findings& out) {
     for_each_mx_probe(facts, [&](const Endpoint& endpoint, const AddressProbe& probe) {
-        const bool failed = probe.status == ProbeStatus::starttls_rejected ||
-                            (probe.status == ProbeStatus::tls_failed && !only_deprecated_tls(probe)) ||
-                            (probe.status == ProbeStatus::protocol_error && !probe.tls);
+        // Only once STARTTLS was offered: a dialogue that broke before (silence, a refused EHLO) is
+        // mx.inconclusive.
+        const bool failed =
+            probe.smtp.starttls_offered && (probe.status == ProbeStatus::starttls_rejected ||
+                                            (probe.status == ProbeStatus::tls_failed && !only_deprecated_tls(probe)) ||
+                                            (probe.status == ProbeStatus::protocol_error && !probe.tls));
         if (!failed) {
             return;
         }
@@ -142,8 +145,10 @@ void check_mx_inconclusive(const DomainFacts& facts, const RuleOptions&, Finding
         return;
     }
     for_each_mx_probe(facts, [&](const Endpoint& endpoint, const AddressProbe& probe) {
-        const bool silent = probe.status == ProbeStatus::timeout && probe.timings_ms.connect;
-        if (probe.status != ProbeStatus::inconclusive && probe.status != ProbeStatus::not_probed && !silent) {
+        // A tarpit's silence before the greeting, or an EHLO refused (550 "your IP is listed", or no ESMTP
+        // at all): push-back, or an MTA too old to judge, never a TLS verdict.
+        const bool before_starttls = probe.status == ProbeStatus::protocol_error && !probe.smtp.starttls_offered;
+        if (probe.status != ProbeStatus::inconclusive && probe.status != ProbeStatus::not_probed && !before_starttls) {
             return;
         }
         emit(out, "mx.inconclusive", address_target(endpoint, probe),

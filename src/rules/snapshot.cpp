@@ -1,4 +1,6 @@
 // rules::snapshot: what --state keeps of a check (core/snapshot.hpp), derived from the facts alone.
+#include <algorithm>
+
 #include "checks.hpp"
 
 namespace relaymetry::rules {
@@ -11,26 +13,29 @@ std::string mode_name(const std::optional<StsMode>& mode) {
     return mode ? std::string(to_string(*mode)) : std::string();
 }
 
-// The policy senders fetched now, or (when the fetch fails now) the one they may still cache.
+bool same_content(const PolicySnapshot& cached, const MtaStsPolicyParse& parse) {
+    return cached.mode == mode_name(parse.mode) &&
+           cached.max_age == static_cast<std::int64_t>(parse.max_age.value_or(0)) && cached.mx == parse.mx;
+}
+
+// The policy senders fetched now, or (when they could not: no answer, a bad certificate, a body that
+// does not parse, RFC 8461 §5.1) the one they may still cache.
 std::optional<PolicySnapshot> policy_snapshot(const DomainFacts& facts, const std::optional<std::string>& id,
                                               const DomainSnapshot* before) {
     const auto now = now_seconds(facts);
-    const MtaStsPolicyFacts* policy = facts.mta_sts && facts.mta_sts->policy ? &*facts.mta_sts->policy : nullptr;
+    const auto* policy = accepted_policy(facts);
     const bool cached =
         before != nullptr && before->policy && before->policy->fetched_at + before->policy->max_age > now;
-    // RFC 8461 §3.1: a body changed under the same id is not refetched; senders keep the one they have.
-    if (cached && policy != nullptr && policy_served(*policy) && before->policy->id == id &&
-        policy->body_sha256 != before->policy->sha256) {
+    // RFC 8461 §3.1: a policy changed under the same id is not refetched; senders keep the one they have.
+    if (cached && policy != nullptr && before->policy->id == id && !same_content(*before->policy, *policy->parse)) {
         return before->policy;
     }
-    if (policy != nullptr && policy_served(*policy) && policy->body_sha256) {
+    if (policy != nullptr) {
         PolicySnapshot fetched;
         fetched.sha256 = *policy->body_sha256;
-        if (policy->parse) {
-            fetched.mode = mode_name(policy->parse->mode);
-            fetched.max_age = policy->parse->max_age.value_or(0);
-            fetched.mx = policy->parse->mx;
-        }
+        fetched.mode = mode_name(policy->parse->mode);
+        fetched.max_age = policy->parse->max_age.value_or(0);
+        fetched.mx = policy->parse->mx;
         fetched.fetched_at = now;
         fetched.id = id;
         return fetched;
@@ -51,29 +56,30 @@ std::vector<KeySnapshot> keys_of(const std::vector<Endpoint>& endpoints) {
     return keys;
 }
 
-// The keys probed now; a previous key is kept when its kind of endpoint was not probed this time
-// (--only, or no --mx-probe).
+// The keys probed now; a previous key is kept while no probe this time replaced it (not probed, a failed
+// lookup or probe) and its certificate has not expired.
 std::optional<std::vector<KeySnapshot>> keys_snapshot(const DomainFacts& facts, const DomainSnapshot* before) {
-    const bool submission = facts.submission.has_value();
-    const bool mx = facts.mx && facts.mx->probed;
     std::vector<KeySnapshot> keys;
-    if (submission) {
+    if (facts.submission) {
         keys = keys_of(facts.submission->endpoints);
     }
-    if (mx) {
+    if (facts.mx) {
         const auto more = keys_of(facts.mx->probes);
         keys.insert(keys.end(), more.begin(), more.end());
     }
     if (before != nullptr && before->keys) {
-        for (const auto& key : *before->keys) {
-            const bool port_25 = key.port == k_smtp_port;
-            if ((port_25 && !mx) || (!port_25 && !submission)) {
-                keys.push_back(key);
+        const auto now = now_seconds(facts);
+        for (const auto& old : *before->keys) {
+            const bool replaced = std::any_of(keys.begin(), keys.end(), [&](const KeySnapshot& key) {
+                return key.host == old.host && key.port == old.port && key.address == old.address;
+            });
+            if (!replaced && old.not_after > now) {
+                keys.push_back(old);
             }
         }
     }
-    if (!submission && !mx && (before == nullptr || !before->keys)) {
-        return std::nullopt;
+    if (keys.empty() && !facts.submission && !(facts.mx && facts.mx->probed)) {
+        return before != nullptr ? before->keys : std::nullopt;
     }
     return keys;
 }
@@ -118,3 +124,18 @@ DomainSnapshot snapshot(const DomainFacts& facts) {
 }
 
 }  // namespace relaymetry::rules
+
+namespace relaymetry::rules::detail {
+
+const MtaStsPolicyFacts* accepted_policy(const DomainFacts& facts) {
+    const auto* mta_sts = judged_mta_sts(facts);
+    if (mta_sts == nullptr || !mta_sts->policy) {
+        return nullptr;
+    }
+    const auto& policy = *mta_sts->policy;
+    const bool accepted =
+        policy.status == PolicyFetchStatus::fetched && policy.parse && policy.parse->valid && policy.body_sha256;
+    return accepted ? &policy : nullptr;
+}
+
+}  // namespace relaymetry::rules::detail

@@ -3,8 +3,8 @@
 //
 // The format (docs/cli.md "--state"), after ninja's build log: a first line naming the version,
 //     # relaymetry state v1
-// then one line per domain, the domain, a TAB and its snapshot as one JSON object. A domain's last
-// line wins; a rewrite keeps one line per domain. Reading streams the file and keeps only the lines of
+// then one line per domain, the domain, a TAB and its snapshot as one JSON object. A domain's first
+// line counts (a rewrite keeps exactly one per domain). Reading streams the file and keeps only the lines of
 // the run's domains (unparsed until asked for); the run's snapshots are streamed into FILE.tmp as each
 // domain finishes, the old lines of the other domains are copied after them, and FILE.tmp is renamed
 // over FILE (fsync first): a crash or a kill at any point leaves the old file or the new one, whole.
@@ -42,8 +42,8 @@ struct StateProblem {
 
 class StateFile {
 public:
-    // Locks `path` and reads the entries of `domains`; with `reset`, whatever is in the file is ignored
-    // and replaced at commit().
+    // Locks `path` and reads the entries of `domains`; with `reset`, a file that is damaged or of
+    // another version is ignored and replaced at commit() instead of refused (a valid one is read).
     static std::unique_ptr<StateFile> open(const std::filesystem::path& path, bool reset,
                                            const std::vector<std::string>& domains, StateProblem& problem);
     ~StateFile();
@@ -60,6 +60,7 @@ public:
 
 private:
     StateFile() = default;
+    void note_write(bool ok);  // the first failure's reason is kept for commit()
 
     std::filesystem::path m_path;
     std::filesystem::path m_temp;
@@ -67,6 +68,7 @@ private:
     std::FILE* m_out = nullptr;
     bool m_reset = false;
     bool m_failed = false;                                    // a write to FILE.tmp failed: commit() refuses
+    std::string m_failure;                                    // why (the first failure's errno text)
     std::unordered_map<std::string, std::string> m_previous;  // domain -> its JSON, unparsed
     std::set<std::string> m_recorded;
 };

@@ -53,6 +53,14 @@ TEST_CASE("port 25 egress: one connection that reached a server, or mixed failur
     mixed.record("mx2.example.com", {failed("192.0.2.2", ProbeStatus::timeout)});
     CHECK_FALSE(mixed.blocked());
 
+    // IPv4 dropped and no IPv6 route at all: one blocked network.
+    Port25Egress no_route;
+    no_route.record("mx1.example.com",
+                    {failed("192.0.2.1", ProbeStatus::timeout), failed("2001:db8::1", ProbeStatus::unreachable)});
+    no_route.record("mx2.example.com", {failed("192.0.2.2", ProbeStatus::timeout)});
+    REQUIRE(no_route.blocked());
+    CHECK(no_route.blocked()->find("timed out") != std::string::npos);
+
     // A server that accepted and then fell silent was reached: that is the server, not the network.
     Port25Egress silent;
     auto tarpit = failed("192.0.2.1", ProbeStatus::timeout);

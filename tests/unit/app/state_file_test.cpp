@@ -164,3 +164,25 @@ TEST_CASE("state file: a second run on the same file is refused while the first 
     first.reset();
     CHECK(StateFile::open(path, false, {"a.example"}, problem));
 }
+
+TEST_CASE("state file: --state-reset leaves a valid file's entries alone, and a new file keeps FILE's mode") {
+    TempDir dir;
+    const auto path = dir.path / "state";
+    write(path, "# relaymetry state v1\n" + app::state_entry(sample("a.example")) + "\n" +
+                    app::state_entry(sample("b.example")) + "\n");
+    std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    StateProblem problem;
+    {
+        auto state = StateFile::open(path, true, {"a.example"}, problem);
+        REQUIRE(state);
+        CHECK(state->take_previous("a.example") == sample("a.example"));
+        state->record(sample("a.example", "2"));
+        std::string error;
+        REQUIRE(state->commit(error));
+    }
+    CHECK(std::filesystem::status(path).permissions() ==
+          (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+    auto state = StateFile::open(path, false, {"b.example"}, problem);
+    REQUIRE(state);
+    CHECK(state->take_previous("b.example") == sample("b.example"));
+}

@@ -158,3 +158,20 @@ TEST_CASE("drift.record-changed: a TLS-RPT record changed") {
     REQUIRE(fixture::ids(findings) == std::vector<std::string>{"drift.record-changed"});
     CHECK(findings[0].target == Target::record("_smtp._tls.example.com"));
 }
+
+TEST_CASE("drift: other bytes of the same policy under the same id are no error; a failed lookup keeps the keys") {
+    auto facts = with_previous(current());
+    facts.mta_sts->policy->body_sha256 = k_new_digest;  // e.g. LF instead of CRLF: the same mode, mx, max_age
+    CHECK(count(rules::evaluate(facts, {}), "drift.policy-changed-id-unchanged") == 0);
+
+    facts = with_previous(current());
+    for (auto& endpoint : facts.submission->endpoints) {
+        for (auto& probe : endpoint.addresses) {
+            probe.status = ProbeStatus::timeout;
+            probe.tls.reset();
+        }
+    }
+    const auto snapshot = rules::snapshot(facts);
+    REQUIRE(snapshot.keys);
+    CHECK(snapshot.keys->size() == 4);  // not replaced this time: the next run still compares with them
+}

@@ -233,3 +233,16 @@ TEST_CASE("tls.* judge MX sessions too, with the MX address as target") {
     REQUIRE(count(findings, "tls.legacy-accepted") == 1);
     CHECK(find(findings, "tls.legacy-accepted")->target == k_mx1);
 }
+
+TEST_CASE("mx.inconclusive: a tarpit that never greets, or an EHLO refused, is no STARTTLS verdict") {
+    auto facts = probed_domain();
+    fail(mx1(facts), ProbeStatus::protocol_error, "no greeting in 10.0 s after the connection");
+    mx1(facts).smtp = {};
+    auto findings = rules::evaluate(facts, {});
+    REQUIRE(fixture::ids(findings) == std::vector<std::string>{"mx.inconclusive"});
+
+    fail(mx1(facts), ProbeStatus::protocol_error, "EHLO was answered with 554 5.7.1 your IP is listed");
+    mx1(facts).smtp.banner = "mx1.example.com ESMTP";
+    findings = rules::evaluate(facts, {});
+    REQUIRE(fixture::ids(findings) == std::vector<std::string>{"mx.inconclusive"});
+}
