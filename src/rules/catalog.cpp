@@ -368,6 +368,46 @@ std::string markdown_escape(std::string_view text) {
     return escaped;
 }
 
+// One rule's findings from `first` on: where more than k_max_alike share one target (3,476 unused mx
+// patterns of one 64 KiB policy, each "on" the policy host), they become one finding that names the
+// first few and the count, in the place of the first; the report stays readable and bounded.
+void collapse_alike(Findings& findings, std::size_t first) {
+    constexpr std::size_t k_max_alike = 5;
+    constexpr std::size_t k_shown = 3;
+    Findings kept(findings.begin(), findings.begin() + static_cast<std::ptrdiff_t>(first));
+    std::vector<bool> taken(findings.size(), false);
+    for (std::size_t i = first; i < findings.size(); ++i) {
+        if (taken[i]) {
+            continue;
+        }
+        std::vector<std::size_t> alike;
+        for (std::size_t j = i; j < findings.size(); ++j) {
+            if (!taken[j] && findings[j].target == findings[i].target) {
+                alike.push_back(j);
+            }
+        }
+        if (alike.size() <= k_max_alike) {
+            taken[i] = true;
+            kept.push_back(std::move(findings[i]));
+            continue;
+        }
+        Finding summary = findings[i];
+        std::string shown;
+        for (std::size_t n = 0; n < alike.size(); ++n) {
+            const auto& finding = findings[alike[n]];
+            summary.severity = std::max(summary.severity, finding.severity);
+            if (n < k_shown) {
+                shown += (n == 0 ? "" : " | ") + finding.message;
+            }
+            taken[alike[n]] = true;
+        }
+        summary.message = std::to_string(alike.size()) + " findings of this rule here; the first " +
+                          std::to_string(k_shown) + ": " + shown;
+        kept.push_back(std::move(summary));
+    }
+    findings = std::move(kept);
+}
+
 }  // namespace
 
 std::span<const Rule> catalog() {
@@ -382,7 +422,9 @@ const Rule* find_rule(std::string_view id) {
 Findings evaluate(const DomainFacts& facts, const RuleOptions& options) {
     Findings findings;
     for (const auto& rule : k_rules) {
+        const auto first = findings.size();
         rule.check(facts, options, findings);
+        collapse_alike(findings, first);
     }
     return findings;
 }

@@ -325,3 +325,26 @@ TEST_CASE("lint: the content rules judge a policy without TXT facts") {
         CHECK(ids(evaluate(invalid)) == std::vector<std::string>{"mta-sts.policy-invalid"});
     }
 }
+
+TEST_CASE("no finding floods: 3,500 stale mx patterns on one policy host are one finding with the count") {
+    auto facts = good_domain();
+    std::vector<std::string> stale;
+    for (int i = 0; i < 3500; ++i) {
+        stale.push_back("old" + std::to_string(i) + ".example.net");
+    }
+    parse_of(facts).mx = stale;
+    parse_of(facts).mx.push_back("*.example.com");
+    facts.mta_sts->unused_mx_patterns = stale;
+    const auto findings = evaluate(facts);
+    REQUIRE(count(findings, "mta-sts.mx-pattern-unused") == 1);
+    const auto& finding = *find(findings, "mta-sts.mx-pattern-unused");
+    CHECK(finding.target == Target::host("mta-sts.example.com"));
+    CHECK(finding.message.rfind("3500 findings of this rule here; the first 3: ", 0) == 0);
+    CHECK(finding.message.find("\"old0.example.net\"") != std::string::npos);
+    CHECK(finding.message.find("\"old2.example.net\"") != std::string::npos);
+    CHECK(finding.message.find("\"old3.example.net\"") == std::string::npos);
+    CHECK(finding.message.size() < 1000);
+
+    facts.mta_sts->unused_mx_patterns.resize(5);  // a few alike stay apart
+    CHECK(count(evaluate(facts), "mta-sts.mx-pattern-unused") == 5);
+}
