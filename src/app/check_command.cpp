@@ -137,8 +137,9 @@ asio::awaitable<void> check_one(Run* run, std::size_t index) {
         auto facts = co_await collect(domain, run->settings, std::move(previous));
         rules::settle(facts);
         auto findings = rules::evaluate(facts, run->config->rule_options);
+        outcome.internal_probe_errors = internal_errors(facts);
         // A check with an internal error keeps the domain's old entry: it saw less than it should have.
-        if (state != nullptr && internal_errors(facts).empty()) {
+        if (state != nullptr && outcome.internal_probe_errors.empty()) {
             state->record(rules::snapshot(facts));
         }
         outcome.could_not_check = resolver_unreachable(facts.dns);
@@ -153,7 +154,6 @@ asio::awaitable<void> check_one(Run* run, std::size_t index) {
             run->progress.write_line("relaymetry: " + *facts.mx->egress_blocked +
                                      "; the MX probes are inconclusive, not the domains' fault (mx.probe-blocked)\n");
         }
-        outcome.internal_probe_errors = internal_errors(facts);
         std::erase_if(findings, [&](const Finding& finding) { return run->config->gate.ignored(finding); });
         outcome.failed = run->config->gate.fails(findings);
         outcome.nagios = outcome.could_not_check ? report::NagiosState::unknown

@@ -187,15 +187,20 @@ DnssecStatus domain_dnssec(const DomainFacts& facts) {
     return facts.submission ? facts.submission->srv_dnssec : DnssecStatus::indeterminate;
 }
 
+std::vector<std::string> mx_record_hosts(const MxFacts& mx) {
+    std::vector<std::string> hosts;
+    for (const auto& record : mx.records) {
+        hosts.push_back(record.host);
+    }
+    return hosts;
+}
+
 // RFC 8461 §4.1: which MX hosts the policy's patterns cover. Needs both chains' results.
 void derive_mx_coverage(DomainFacts& facts) {
     if (!facts.mta_sts || !facts.mta_sts->policy || !facts.mta_sts->policy->parse || !facts.mx || facts.mx->null_mx) {
         return;
     }
-    std::vector<std::string> hosts;
-    for (const auto& record : facts.mx->records) {
-        hosts.push_back(record.host);
-    }
+    const auto hosts = mx_record_hosts(*facts.mx);
     if (!hosts.empty()) {
         const auto& patterns = facts.mta_sts->policy->parse->mx;
         facts.mta_sts->mx_coverage = policy::mx_coverage(patterns, hosts);
@@ -209,10 +214,7 @@ void derive_cached_coverage(DomainFacts& facts) {
     if (!facts.previous || !facts.previous->policy || !facts.mta_sts || !facts.mx || facts.mx->null_mx) {
         return;
     }
-    std::vector<std::string> hosts;
-    for (const auto& record : facts.mx->records) {
-        hosts.push_back(record.host);
-    }
+    const auto hosts = mx_record_hosts(*facts.mx);
     facts.mta_sts->cached_coverage = policy::mx_coverage(facts.previous->policy->mx, hosts);
 }
 

@@ -4,14 +4,6 @@ namespace relaymetry::app {
 
 namespace {
 
-// A connection that never reached a server: refused, timed out or unreachable while connecting (a
-// server that accepted and then fell silent was reached).
-bool failed_to_connect(const AddressProbe& probe) {
-    const bool connection_failure = probe.status == ProbeStatus::refused || probe.status == ProbeStatus::timeout ||
-                                    probe.status == ProbeStatus::unreachable;
-    return connection_failure && !probe.timings_ms.connect;
-}
-
 // The run's own trouble says nothing about the network either way.
 bool says_nothing(const AddressProbe& probe) {
     return probe.status == ProbeStatus::not_probed || probe.status == ProbeStatus::internal_error;
@@ -32,7 +24,7 @@ void Port25Egress::record(const std::string& host, const std::vector<AddressProb
         if (says_nothing(probe) || !m_seen.emplace(host, probe.address).second) {
             continue;
         }
-        if (failed_to_connect(probe)) {
+        if (never_connected(probe)) {
             ++m_failures;
             m_failed_hosts.insert(host);
             m_failure_kinds.insert(probe.status);
@@ -67,7 +59,7 @@ bool Port25Egress::take_announcement() {
 
 void mark_egress_blocked(std::vector<AddressProbe>& probes, const std::string& why) {
     for (auto& probe : probes) {
-        if (failed_to_connect(probe)) {
+        if (never_connected(probe)) {
             probe.status = ProbeStatus::inconclusive;
             probe.error = why + " (this connection: " + probe.error.value_or("no answer") + ")";
         }

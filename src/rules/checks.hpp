@@ -201,6 +201,9 @@ void check_dane_mta_sts_conflict(const DomainFacts& facts, const RuleOptions& op
 // The policy fetched now as senders take it (after settle: a valid body over a valid certificate, RFC 8461
 // §3.3), or null: then senders keep what they cached (snapshot.cpp).
 const MtaStsPolicyFacts* accepted_policy(const DomainFacts& facts);
+// Whether a fetched policy says what a cached one says (mode, max_age, mx patterns): other bytes of
+// the body (line endings, comments, field order) change nothing for senders.
+bool same_policy(const PolicySnapshot& cached, const MtaStsPolicyParse& parse);
 void check_drift_policy_changed_id_unchanged(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_drift_mx_changed_under_cached_policy(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_drift_policy_unreachable_cached(const DomainFacts& facts, const RuleOptions& options, Findings& out);

@@ -76,10 +76,8 @@ void check_drift_policy_changed_id_unchanged(const DomainFacts& facts, const Rul
     }
     const auto& old_policy = *cached;
     const auto* parse = &*policy->parse;
-    const bool same_content = old_policy.mode == std::string(to_string(*parse->mode)) && old_policy.mx == parse->mx &&
-                              old_policy.max_age == static_cast<std::int64_t>(parse->max_age.value_or(0));
-    if (same_content) {
-        return;  // other bytes (line endings, comments, order of fields): senders apply the same policy
+    if (same_policy(old_policy, *parse)) {
+        return;  // senders apply the same policy
     }
     emit(out, "drift.policy-changed-id-unchanged", Target::record(mta_sts_record(facts)),
          "The MTA-STS policy of " + domain_of(facts) + " changed since " + format_date(old_policy.fetched_at) + " (" +

@@ -46,13 +46,6 @@ void for_each_mx_probe(const DomainFacts& facts, Visit visit) {
     }
 }
 
-// No connection at all: refused, timed out or unreachable while connecting.
-bool never_connected(const AddressProbe& probe) {
-    const bool failure = probe.status == ProbeStatus::refused || probe.status == ProbeStatus::timeout ||
-                         probe.status == ProbeStatus::unreachable;
-    return failure && !probe.timings_ms.connect;
-}
-
 bool blocked_here(const DomainFacts& facts) {
     return facts.mx && facts.mx->egress_blocked;
 }

@@ -13,11 +13,6 @@ std::string mode_name(const std::optional<StsMode>& mode) {
     return mode ? std::string(to_string(*mode)) : std::string();
 }
 
-bool same_content(const PolicySnapshot& cached, const MtaStsPolicyParse& parse) {
-    return cached.mode == mode_name(parse.mode) &&
-           cached.max_age == static_cast<std::int64_t>(parse.max_age.value_or(0)) && cached.mx == parse.mx;
-}
-
 // The policy senders fetched now, or (when they could not: no answer, a bad certificate, a body that
 // does not parse, RFC 8461 §5.1) the one they may still cache.
 std::optional<PolicySnapshot> policy_snapshot(const DomainFacts& facts, const std::optional<std::string>& id,
@@ -27,7 +22,7 @@ std::optional<PolicySnapshot> policy_snapshot(const DomainFacts& facts, const st
     const bool cached =
         before != nullptr && before->policy && before->policy->fetched_at + before->policy->max_age > now;
     // RFC 8461 §3.1: a policy changed under the same id is not refetched; senders keep the one they have.
-    if (cached && policy != nullptr && before->policy->id == id && !same_content(*before->policy, *policy->parse)) {
+    if (cached && policy != nullptr && before->policy->id == id && !same_policy(*before->policy, *policy->parse)) {
         return before->policy;
     }
     if (policy != nullptr) {
@@ -126,6 +121,11 @@ DomainSnapshot snapshot(const DomainFacts& facts) {
 }  // namespace relaymetry::rules
 
 namespace relaymetry::rules::detail {
+
+bool same_policy(const PolicySnapshot& cached, const MtaStsPolicyParse& parse) {
+    return cached.mode == mode_name(parse.mode) &&
+           cached.max_age == static_cast<std::int64_t>(parse.max_age.value_or(0)) && cached.mx == parse.mx;
+}
 
 const MtaStsPolicyFacts* accepted_policy(const DomainFacts& facts) {
     const auto* mta_sts = judged_mta_sts(facts);

@@ -193,6 +193,14 @@ struct AddressProbe {
     bool shared = false;  // the result of a probe made once for every domain of the run naming this server
 };
 
+// No connection at all: refused, timed out or unreachable while connecting (a server that accepted and
+// then fell silent was reached).
+inline bool never_connected(const AddressProbe& probe) {
+    const bool failure = probe.status == ProbeStatus::refused || probe.status == ProbeStatus::timeout ||
+                         probe.status == ProbeStatus::unreachable;
+    return failure && !probe.timings_ms.connect;
+}
+
 struct Endpoint {
     std::string host;
     std::uint16_t port = 0;

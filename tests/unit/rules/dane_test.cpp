@@ -9,6 +9,7 @@ using namespace relaymetry;
 using fixture::count;
 using fixture::dane_domain;
 using fixture::good_domain;
+using fixture::mx_dane;
 
 namespace {
 
@@ -28,19 +29,6 @@ void unmatch(DaneFacts& dane) {
     for (auto& check : dane.addresses) {
         check.matches.clear();
     }
-}
-
-// The TLSA of the MX host mx1.example.com at port 25, secure, with `records` already judged.
-DaneFacts mx_dane(std::vector<TlsaRecord> records, std::vector<TlsaProblem> problems) {
-    DaneFacts dane;
-    dane.host = "mx1.example.com";
-    dane.port = 25;
-    dane.name = "_25._tcp.mx1.example.com";
-    dane.status = LookupStatus::answer;
-    dane.dnssec = DnssecStatus::secure;
-    dane.records = std::move(records);
-    dane.problems = std::move(problems);
-    return dane;
 }
 
 }  // namespace

@@ -186,6 +186,19 @@ inline DomainFacts dane_domain() {
     return facts;
 }
 
+// The TLSA of the MX host mx1.example.com at port 25, secure, with `records` already judged.
+inline DaneFacts mx_dane(std::vector<TlsaRecord> records, std::vector<TlsaProblem> problems) {
+    DaneFacts dane;
+    dane.host = "mx1.example.com";
+    dane.port = 25;
+    dane.name = "_25._tcp.mx1.example.com";
+    dane.status = LookupStatus::answer;
+    dane.dnssec = DnssecStatus::secure;
+    dane.records = std::move(records);
+    dane.problems = std::move(problems);
+    return dane;
+}
+
 inline LookupFailure failure(std::string name, RecordType type, LookupStatus status = LookupStatus::servfail) {
     return {std::move(name), type, status, "the server failed", DnssecStatus::indeterminate, std::nullopt};
 }

@@ -67,14 +67,9 @@ void set_mode(DomainFacts& facts, StsMode mode) {
 
 // A DANE-EE record for mx1's served key, matched at its one address (as policy::judge_dane would).
 void publish_matching_tlsa(DomainFacts& facts) {
-    DaneFacts dane;
-    dane.host = "mx1.example.com";
-    dane.port = 25;
-    dane.name = "_25._tcp.mx1.example.com";
-    dane.status = LookupStatus::answer;
-    dane.dnssec = DnssecStatus::secure;
-    dane.records = {TlsaRecord{3, 1, 1, fixture::bytes(32, 0xaa)}, TlsaRecord{3, 1, 1, fixture::bytes(32, 0xbb)}};
-    dane.problems = {TlsaProblem::none, TlsaProblem::none};
+    auto dane =
+        fixture::mx_dane({TlsaRecord{3, 1, 1, fixture::bytes(32, 0xaa)}, TlsaRecord{3, 1, 1, fixture::bytes(32, 0xbb)}},
+                         {TlsaProblem::none, TlsaProblem::none});
     dane.addresses.push_back(DaneAddressCheck{"192.0.2.25", true, {TlsaMatch{0, 0}}});
     mx1(facts).tls->certificate->leaf.spki_sha256 = fixture::k_leaf_spki_sha256;
     facts.mx->dane.push_back(dane);
