@@ -6,6 +6,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "relaymetry/app/probe_budget.hpp"
 #include "relaymetry/dns/answer_parser.hpp"
 #include "relaymetry/dns/discovery.hpp"
 #include "relaymetry/io/gather.hpp"
@@ -36,6 +37,7 @@ public:
         if (result.dnssec == DnssecStatus::secure) {
             m_facts->resolver_validates = true;  // only a validating resolver sets AD
         }
+        note_trimmed(result);
         co_return result;
     }
 
@@ -54,6 +56,27 @@ public:
     }
 
 private:
+    // Records dropped or cut off are reported once per (name, type), however often it is asked.
+    void note_trimmed(const LookupResult& result) {
+        if (result.dropped_count == 0 && result.records_cut == 0) {
+            return;
+        }
+        auto& trimmed = m_facts->trimmed_answers;
+        const bool seen = std::any_of(trimmed.begin(), trimmed.end(), [&](const AnswerTrimmed& answer) {
+            return answer.name == result.name && answer.type == result.type;
+        });
+        if (seen) {
+            return;
+        }
+        AnswerTrimmed answer;
+        answer.name = result.name;
+        answer.type = result.type;
+        answer.malformed = result.dropped_records;
+        answer.malformed_count = result.dropped_count;
+        answer.cut = result.records_cut;
+        trimmed.push_back(std::move(answer));
+    }
+
     std::unique_ptr<dns::Resolver> m_inner;
     DnsFacts* m_facts;
 };
@@ -65,9 +88,14 @@ private:
 asio::awaitable<void> submission_branch(DomainFacts* facts, dns::Resolver* resolver, probe::SubmissionProber* prober,
                                         CheckTime time) {
     auto submission = co_await dns::discover_submission(*resolver, facts->domain);
+    CapReached cap;
+    cap.limit = "address probes per domain (submission): " + std::to_string(k_max_submission_probes);
     std::vector<asio::awaitable<std::vector<AddressProbe>>> probes;
-    for (const auto& endpoint : submission.endpoints) {
-        probes.push_back(prober->probe(endpoint, time));
+    for (auto& endpoint : within_budget(submission.endpoints, k_max_submission_probes, cap)) {
+        probes.push_back(prober->probe(std::move(endpoint), time));
+    }
+    if (cap.left_out > 0) {
+        submission.caps.push_back(std::move(cap));
     }
     auto results = co_await io::gather(std::move(probes));
     for (std::size_t i = 0; i < results.size(); ++i) {
@@ -89,10 +117,12 @@ asio::awaitable<void> mx_branch(DomainFacts* facts, dns::Resolver* resolver, pro
     auto& mx = *facts->mx;
     if (egress != nullptr && !mx.null_mx) {
         mx.probed = true;
-        std::vector<asio::awaitable<std::vector<AddressProbe>>> probes;
+        CapReached hosts_cap;
+        hosts_cap.limit = "MX hosts probed: " + std::to_string(k_max_probed_mx_hosts);
         for (const auto& host : mx.hosts) {
             if (mx.probes.size() == k_max_probed_mx_hosts) {
-                break;
+                leave_out(hosts_cap, host.host);
+                continue;
             }
             Endpoint endpoint;
             endpoint.host = host.host;
@@ -100,8 +130,18 @@ asio::awaitable<void> mx_branch(DomainFacts* facts, dns::Resolver* resolver, pro
             endpoint.security = Security::starttls;
             endpoint.srv_dnssec = mx.dnssec;
             endpoint.resolution = host;
-            probes.push_back(prober->probe(endpoint, time));
             mx.probes.push_back(std::move(endpoint));
+        }
+        CapReached probes_cap;
+        probes_cap.limit = "address probes per domain (port 25): " + std::to_string(k_max_mx_probes);
+        std::vector<asio::awaitable<std::vector<AddressProbe>>> probes;
+        for (auto& endpoint : within_budget(mx.probes, k_max_mx_probes, probes_cap)) {
+            probes.push_back(prober->probe(std::move(endpoint), time));
+        }
+        for (auto* cap : {&hosts_cap, &probes_cap}) {
+            if (cap->left_out > 0) {
+                mx.caps.push_back(std::move(*cap));
+            }
         }
         auto results = co_await io::gather(std::move(probes));
         for (std::size_t i = 0; i < results.size(); ++i) {
@@ -129,17 +169,6 @@ void note_failure(std::vector<LookupFailure>& failures, const LookupResult& resu
     }
 }
 
-void note_failures(std::vector<LookupFailure>& failures, const HostAddresses& host) {
-    if (is_failure(host.v4_status)) {
-        failures.push_back({host.host, RecordType::a, host.v4_status, dns::describe_failure(host.v4_status),
-                            host.dnssec, std::nullopt});
-    }
-    if (is_failure(host.v6_status)) {
-        failures.push_back({host.host, RecordType::aaaa, host.v6_status, dns::describe_failure(host.v6_status),
-                            host.dnssec, std::nullopt});
-    }
-}
-
 // The two MTA-STS chains run concurrently; each keeps its own failures, merged in a fixed order
 // (TXT first) once both are done, so the report does not depend on which answer came first.
 struct MtaStsBranches {
@@ -162,8 +191,8 @@ asio::awaitable<void> mta_sts_policy_branch(MtaStsBranches* mta_sts, dns::Resolv
                                             probe::PolicyFetcher* fetcher, std::string domain, CheckTime time) {
     const std::string host = "mta-sts." + domain;
     auto resolution = co_await dns::resolve_host(*resolver, host);
-    note_failures(mta_sts->policy_failures, resolution);
-    auto fetched = co_await fetcher->fetch(host, std::move(resolution), time);
+    mta_sts->policy_failures = std::move(resolution.failures);
+    auto fetched = co_await fetcher->fetch(host, std::move(resolution.host), time);
     if (fetched.status == PolicyFetchStatus::fetched && fetched.body) {
         fetched.parse = policy::parse_mta_sts_policy(*fetched.body);
     }

@@ -22,7 +22,6 @@ constexpr std::string_view k_implicit_tls_service = "_submissions._tcp";  // RFC
 constexpr std::string_view k_starttls_service = "_submission._tcp";       // RFC 6186 §3.1
 constexpr std::uint16_t k_implicit_tls_port = 465;                        // RFC 8314 §7.3
 constexpr std::uint16_t k_starttls_port = 587;                            // RFC 6409 §3.1
-constexpr std::size_t k_max_mx_hosts = 32;
 
 void note_failure(const LookupResult& result, std::vector<LookupFailure>& failures) {
     if (is_failure(result.status)) {
@@ -40,15 +39,11 @@ void sort_srv(std::vector<SrvRecord>& records) {
     });
 }
 
-// resolve_host plus the failures of its two lookups.
-struct Resolution {
-    HostAddresses host;
-    std::vector<LookupFailure> failures;
-};
+}  // namespace
 
-asio::awaitable<Resolution> resolve_with_failures(Resolver& resolver, std::string host) {
+asio::awaitable<HostResolution> resolve_host(Resolver& resolver, std::string host) {
     auto [v4, v6] = co_await (resolver.lookup(host, RecordType::a) && resolver.lookup(host, RecordType::aaaa));
-    Resolution resolution;
+    HostResolution resolution;
     resolution.host.host = host;
     resolution.host.v4_status = v4.status;
     resolution.host.v6_status = v6.status;
@@ -62,12 +57,14 @@ asio::awaitable<Resolution> resolve_with_failures(Resolver& resolver, std::strin
     co_return resolution;
 }
 
+namespace {
+
 // Resolves each distinct host once, all at once; results in the order of `hosts`.
-asio::awaitable<std::vector<Resolution>> resolve_all(Resolver& resolver, std::vector<std::string> hosts) {
-    std::vector<asio::awaitable<Resolution>> tasks;
+asio::awaitable<std::vector<HostResolution>> resolve_all(Resolver& resolver, std::vector<std::string> hosts) {
+    std::vector<asio::awaitable<HostResolution>> tasks;
     tasks.reserve(hosts.size());
     for (const auto& host : hosts) {
-        tasks.push_back(resolve_with_failures(resolver, host));
+        tasks.push_back(resolve_host(resolver, host));
     }
     co_return co_await io::gather(std::move(tasks));
 }
@@ -140,17 +137,12 @@ Endpoint make_endpoint(std::string host, std::uint16_t port, Security security, 
 
 }  // namespace
 
-asio::awaitable<HostAddresses> resolve_host(Resolver& resolver, std::string host) {
-    auto resolution = co_await resolve_with_failures(resolver, std::move(host));
-    co_return std::move(resolution.host);
-}
-
 asio::awaitable<SubmissionFacts> discover_submission(Resolver& resolver, std::string domain) {
     const std::string implicit_name = std::string{k_implicit_tls_service} + "." + domain;
     const std::string starttls_name = std::string{k_starttls_service} + "." + domain;
     auto [implicit_srv, starttls_srv, smtp] =
         co_await (resolver.lookup(implicit_name, RecordType::srv) && resolver.lookup(starttls_name, RecordType::srv) &&
-                  resolve_with_failures(resolver, "smtp." + domain));
+                  resolve_host(resolver, "smtp." + domain));
 
     SubmissionFacts facts;
     note_failure(implicit_srv, facts.lookup_failures);
@@ -167,6 +159,8 @@ asio::awaitable<SubmissionFacts> discover_submission(Resolver& resolver, std::st
         // A target of "." means the service is decidedly not offered (RFC 2782).
         std::vector<std::string> targets;
         std::vector<TlsaKey> tlsa_keys;
+        CapReached targets_cap;
+        targets_cap.limit = "SRV targets probed per service: " + std::to_string(k_max_srv_targets_per_service);
         for (const auto& record : facts.srv) {
             if (record.target == ".") {
                 continue;
@@ -178,6 +172,12 @@ asio::awaitable<SubmissionFacts> discover_submission(Resolver& resolver, std::st
             });
             if (seen) {
                 continue;  // the same server listed twice (e.g. under two weights) is probed once
+            }
+            const auto of_service = std::count_if(facts.endpoints.begin(), facts.endpoints.end(),
+                                                  [&](const Endpoint& other) { return other.security == security; });
+            if (static_cast<std::size_t>(of_service) == k_max_srv_targets_per_service) {
+                leave_out(targets_cap, record.target + ":" + std::to_string(record.port));
+                continue;
             }
             facts.endpoints.push_back(make_endpoint(record.target, record.port, security, true));
             auto& endpoint = facts.endpoints.back();
@@ -192,6 +192,9 @@ asio::awaitable<SubmissionFacts> discover_submission(Resolver& resolver, std::st
                 std::find(tlsa_keys.begin(), tlsa_keys.end(), key) == tlsa_keys.end()) {
                 tlsa_keys.push_back(key);
             }
+        }
+        if (targets_cap.left_out > 0) {
+            facts.caps.push_back(std::move(targets_cap));
         }
         facts.source = facts.endpoints.empty() ? DiscoverySource::disabled : DiscoverySource::srv;
         auto [resolutions, tlsa] =
@@ -221,7 +224,8 @@ asio::awaitable<SubmissionFacts> discover_submission(Resolver& resolver, std::st
     }
     facts.lookup_failures.insert(facts.lookup_failures.end(), smtp.failures.begin(), smtp.failures.end());
     if (smtp.host.addresses.empty()) {
-        facts.source = DiscoverySource::none;
+        // No address is "not offered" only when the DNS said so for both families.
+        facts.source = smtp.failures.empty() ? DiscoverySource::none : DiscoverySource::lookup_failed;
         co_return facts;
     }
     facts.source = DiscoverySource::fallback;
@@ -253,11 +257,20 @@ asio::awaitable<MxFacts> discover_mx(Resolver& resolver, std::string domain) {
         co_return facts;
     }
     std::vector<std::string> hosts;
+    CapReached hosts_cap;
+    hosts_cap.limit = "MX hosts resolved: " + std::to_string(k_max_resolved_mx_hosts);
     for (const auto& record : facts.records) {
-        if (record.host != "." && hosts.size() < k_max_mx_hosts &&
-            std::find(hosts.begin(), hosts.end(), record.host) == hosts.end()) {
-            hosts.push_back(record.host);
+        if (record.host == "." || std::find(hosts.begin(), hosts.end(), record.host) != hosts.end()) {
+            continue;
         }
+        if (hosts.size() == k_max_resolved_mx_hosts) {
+            leave_out(hosts_cap, record.host);
+            continue;
+        }
+        hosts.push_back(record.host);
+    }
+    if (hosts_cap.left_out > 0) {
+        facts.caps.push_back(std::move(hosts_cap));
     }
     // RFC 7672 §2.2: TLSA records of an MX host count only behind a secure MX RRset.
     std::vector<TlsaKey> tlsa_keys;

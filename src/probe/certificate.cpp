@@ -14,6 +14,7 @@
 #include <ctime>
 
 #include "openssl_handles.hpp"
+#include "relaymetry/core/constants.hpp"
 #include "relaymetry/probe/connect_to.hpp"
 
 namespace relaymetry::probe {
@@ -21,6 +22,7 @@ namespace relaymetry::probe {
 namespace {
 
 using detail::BioPtr;
+using detail::BorrowedCertsPtr;
 using detail::GeneralNamesPtr;
 using detail::StoreCtxPtr;
 
@@ -278,17 +280,25 @@ CertificateFacts judge_certificate(X509* leaf, STACK_OF(X509) * sent, X509_STORE
                                    std::time_t now) {
     CertificateFacts facts;
     facts.leaf = describe_certificate(leaf);
+    facts.certificates_sent = 1;
+    // Only the first k_max_chain_certificates are described and offered to the verification: a chain
+    // of a hundred would otherwise cost a hundred descriptions and path searches per handshake.
+    BorrowedCertsPtr kept(sk_X509_new_null());
     if (sent != nullptr) {
         for (int i = 0; i < sk_X509_num(sent); ++i) {
             X509* cert = sk_X509_value(sent, i);
-            if (X509_cmp(cert, leaf) != 0) {
+            if (X509_cmp(cert, leaf) == 0) {
+                continue;
+            }
+            ++facts.certificates_sent;
+            if (facts.certificates_sent <= k_max_chain_certificates && kept && sk_X509_push(kept.get(), cert) > 0) {
                 facts.intermediates.push_back(describe_certificate(cert));
             }
         }
     }
     const bool intermediates_sent = !facts.intermediates.empty();
 
-    const VerifyOutcome full = verify(leaf, sent, trust, &host, k_client_auth_level, true, now);
+    const VerifyOutcome full = verify(leaf, kept.get(), trust, &host, k_client_auth_level, true, now);
     facts.chain_valid = full.ok;
     if (!full.ok) {
         facts.verify_error = failure_of(full, intermediates_sent);
@@ -297,7 +307,7 @@ CertificateFacts judge_certificate(X509* leaf, STACK_OF(X509) * sent, X509_STORE
     // cert.name-mismatch, cert.weak-key, cert.weak-signature): trust_error is only about the path.
     // A chain that passes the full verification passes this one too: only a failure needs it.
     if (!full.ok) {
-        const VerifyOutcome path = verify(leaf, sent, trust, nullptr, 0, false, now);
+        const VerifyOutcome path = verify(leaf, kept.get(), trust, nullptr, 0, false, now);
         if (!path.ok) {
             facts.trust_error = failure_of(path, intermediates_sent);
         }

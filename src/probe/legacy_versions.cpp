@@ -36,9 +36,8 @@ asio::awaitable<Attempt> attempt_once(const Target& target, const ProbeOptions& 
             step = Step::handshake;
             auto tls = co_await handshake(std::move(stream), options.tls->get(HandshakeProfile::legacy_only),
                                           target.host, options.deadline, pin_version);
-            const auto negotiated = inspect_session(tls.native_handle(), target.host, options.now);
             attempt.answer = Answer::accepted;
-            attempt.version = negotiated.version;
+            attempt.version = negotiated_version(tls.native_handle());
             attempt.overlapped = slot.overlapped();
             leave_in_background(std::move(tls), std::move(slot));
             co_return attempt;

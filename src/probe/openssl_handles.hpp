@@ -21,10 +21,15 @@ struct StoreCtxDeleter {
 struct GeneralNamesDeleter {
     void operator()(GENERAL_NAMES* names) const { GENERAL_NAMES_free(names); }
 };
+// A stack that borrows its certificates: only the stack itself is freed.
+struct BorrowedCertsDeleter {
+    void operator()(STACK_OF(X509) * certificates) const { sk_X509_free(certificates); }
+};
 
 using BioPtr = std::unique_ptr<BIO, BioDeleter>;
 using StorePtr = std::unique_ptr<X509_STORE, StoreDeleter>;
 using StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, StoreCtxDeleter>;
 using GeneralNamesPtr = std::unique_ptr<GENERAL_NAMES, GeneralNamesDeleter>;
+using BorrowedCertsPtr = std::unique_ptr<STACK_OF(X509), BorrowedCertsDeleter>;
 
 }  // namespace relaymetry::probe::detail

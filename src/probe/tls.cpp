@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "openssl_handles.hpp"
+#include "relaymetry/core/constants.hpp"
 #include "relaymetry/probe/certificate.hpp"
 #include "relaymetry/probe/connect_to.hpp"
 
@@ -76,6 +77,7 @@ void configure(ssl::context& context, int min_version, int max_version, const ch
         SSL_CTX_set_options(handle, SSL_OP_LEGACY_SERVER_CONNECT);
     }
     SSL_CTX_set1_cert_store(handle, trust);
+    SSL_CTX_set_max_cert_list(handle, k_max_certificate_list_bytes);
     // inspect_session judges the chain itself (judge_certificate); the handshake need not.
     SSL_CTX_set_verify(handle, SSL_VERIFY_NONE, nullptr);
 }
@@ -116,7 +118,9 @@ std::optional<CipherWeakness> weakness_of(const SSL_CIPHER* cipher, bool forward
     return std::nullopt;
 }
 
-std::optional<TlsVersion> version_of(const SSL* ssl) {
+}  // namespace
+
+std::optional<TlsVersion> negotiated_version(const SSL* ssl) {
     switch (SSL_version(ssl)) {
         case TLS1_VERSION: return TlsVersion::tls1_0;
         case TLS1_1_VERSION: return TlsVersion::tls1_1;
@@ -125,8 +129,6 @@ std::optional<TlsVersion> version_of(const SSL* ssl) {
         default: return std::nullopt;  // SSL 3 and DTLS are never offered
     }
 }
-
-}  // namespace
 
 struct TlsContexts::Impl {
     explicit Impl(const TlsClientOptions& options)
@@ -169,7 +171,7 @@ void prepare_client(SSL* ssl, const std::string& host) {
 
 TlsFacts inspect_session(SSL* ssl, const std::string& host, std::chrono::system_clock::time_point now) {
     TlsFacts facts;
-    facts.version = version_of(ssl);
+    facts.version = negotiated_version(ssl);
     facts.tls13_supported = facts.version == TlsVersion::tls1_3;
     if (const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl); cipher != nullptr) {
         facts.cipher = SSL_CIPHER_get_name(cipher);

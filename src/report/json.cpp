@@ -60,6 +60,27 @@ Json lookup_failures_json(const std::vector<LookupFailure>& failures) {
     return array;
 }
 
+Json caps_json(const std::vector<CapReached>& caps) {
+    Json array = Json::array();
+    for (const auto& cap : caps) {
+        array.push_back(
+            object({{"limit", cap.limit}, {"left_out", cap.left_out}, {"examples", strings(cap.examples)}}));
+    }
+    return array;
+}
+
+Json trimmed_answers_json(const std::vector<AnswerTrimmed>& answers) {
+    Json array = Json::array();
+    for (const auto& answer : answers) {
+        array.push_back(object({{"name", answer.name},
+                                {"type", to_string(answer.type)},
+                                {"malformed", strings(answer.malformed)},
+                                {"malformed_count", answer.malformed_count},
+                                {"cut", answer.cut}}));
+    }
+    return array;
+}
+
 Json resolution_json(const HostAddresses& resolution) {
     return object({{"host", resolution.host},
                    {"v4_status", to_string(resolution.v4_status)},
@@ -139,6 +160,7 @@ Json certificate_json(const CertificateFacts& cert, const std::string& host, std
                    {"trust_error", verify_failure_text(cert.trust_error, host)},
                    {"trust_error_code", verify_failure_code(cert.trust_error)},
                    {"name_match", cert.name_match},
+                   {"certificates_sent", cert.certificates_sent},
                    {"intermediates", std::move(intermediates)}});
 }
 
@@ -236,7 +258,8 @@ Json submission_json(const SubmissionFacts& submission, std::int64_t now) {
                      {"srv", std::move(srv)},
                      {"dnssec", to_string(submission.srv_dnssec)}}},
                    {"endpoints", std::move(endpoints)},
-                   {"lookup_failures", lookup_failures_json(submission.lookup_failures)}});
+                   {"lookup_failures", lookup_failures_json(submission.lookup_failures)},
+                   {"caps", caps_json(submission.caps)}});
 }
 
 // Each MX host has the shape of a submission endpoint (port 25, STARTTLS): its addresses are the
@@ -274,7 +297,8 @@ Json mx_json(const MxFacts& mx, std::int64_t now) {
                    {"probed", mx.probed},
                    {"egress_blocked", optional_json(mx.egress_blocked)},
                    {"hosts", std::move(hosts)},
-                   {"lookup_failures", lookup_failures_json(mx.lookup_failures)}});
+                   {"lookup_failures", lookup_failures_json(mx.lookup_failures)},
+                   {"caps", caps_json(mx.caps)}});
 }
 
 Json txt_json(const MtaStsTxtFacts& txt) {
@@ -452,7 +476,8 @@ std::string render_json(const DomainFacts& facts, const Findings& findings) {
                           {"resolver_failures", facts.dns.resolver_failures},
                           {"resolver_unreachable", resolver_unreachable(facts.dns)},
                           {"validating", optional_json(facts.dns.resolver_validates)},
-                          {"domain_dnssec", to_string(facts.dns.domain_dnssec)}}},
+                          {"domain_dnssec", to_string(facts.dns.domain_dnssec)},
+                          {"trimmed_answers", trimmed_answers_json(facts.dns.trimmed_answers)}}},
                         {"findings", findings_json(findings)},
                         {"summary", summary_json(findings)}});
     return dump(json);

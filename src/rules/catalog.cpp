@@ -81,6 +81,10 @@ constexpr std::array k_rules = {
          "The run's own connection limits were busy until the deadline: the address was not probed",
          "Give the check more time (--timeout), fewer domains at once (--parallel), or a higher --connect-rate.",
          "docs/cli.md \"Politeness\"", check_submission_not_probed},
+    Rule{"submission.probes-capped", notice, "submission",
+         "The domain names more submission servers or addresses than one check probes: some were left out",
+         "Nothing to do if intended; mail clients, too, try only the first few SRV targets and addresses.",
+         "docs/cli.md \"Limits\"", check_submission_probes_capped},
     // ---- TLS (submission hosts and the MTA-STS policy host) ----
     Rule{"tls.version-deprecated", error, "tls",
          "Negotiated TLS 1.0 or 1.1",
@@ -102,6 +106,10 @@ constexpr std::array k_rules = {
          "Negotiated a suite without forward secrecy, or with RC4/3DES/NULL/EXPORT/MD5",
          "Prefer ECDHE suites with AES-GCM or ChaCha20-Poly1305; disable RC4, 3DES, NULL, EXPORT and static RSA.",
          "RFC 9325 §4.1", check_tls_weak_cipher},
+    Rule{"tls.chain-too-long", warning, "tls",
+         "The server sent a chain of more than 10 certificates: only the first 10 were kept and verified",
+         "Send only the server's certificate and the intermediates up to (not including) the root.",
+         "RFC 8446 §4.4.2, docs/cli.md \"Limits\"", check_tls_chain_too_long},
     // ---- certificates ----
     Rule{"cert.expired", error, "cert",
          "The certificate has expired",
@@ -165,6 +173,10 @@ constexpr std::array k_rules = {
          "--mx-probe: MTA-STS or DANE asks for TLS, but the MX host does not advertise REQUIRETLS",
          "Nothing is broken; use an MTA that implements REQUIRETLS to accept mail that demands TLS end to end.",
          "RFC 8689 §4.1", check_mx_requiretls_not_offered},
+    Rule{"mx.probes-capped", notice, "mx",
+         "The domain names more MX hosts or addresses than one check resolves or probes: some were left out",
+         "Nothing to do if intended; senders try MX hosts in preference order and rarely go past the first few.",
+         "docs/cli.md \"Limits\"", check_mx_probes_capped},
     // ---- MTA-STS (RFC 8461) ----
     Rule{"mta-sts.not-published", warning, "mta-sts",
          "No MTA-STS TXT record at _mta-sts.<domain>",
@@ -279,6 +291,15 @@ constexpr std::array k_rules = {
          "A lookup needed for an area failed (SERVFAIL, timeout, refused): the area is not judged",
          "Check that every authoritative name server answers the query, then run the check again.",
          "RFC 1035 §4.1.1", check_dns_lookup_failed},
+    Rule{"dns.record-malformed", warning, "dns",
+         "An answer held records that do not parse (wrong length, a name with control characters): they were "
+         "ignored, the others used",
+         "Correct or remove the broken record; dig shows what the name servers send.",
+         "RFC 1035 §3.2.1, RFC 2181 §11", check_dns_record_malformed},
+    Rule{"dns.answer-capped", notice, "dns",
+         "An answer held more records than relaymetry reads (32 per answer, 8 addresses per host and family)",
+         "Nothing to do if intended; a shorter RRset is checked whole.",
+         "docs/cli.md \"Limits\"", check_dns_answer_capped},
     // ---- DNSSEC (RFC 4033-4035) ----
     Rule{"dnssec.resolver-not-validating", notice, "dnssec",
          "The resolver does not validate DNSSEC: DNSSEC and DANE could not be judged",

@@ -46,6 +46,8 @@ Target address_target(const Endpoint& endpoint, const AddressProbe& probe);
 Target endpoint_target(const Endpoint& endpoint);
 std::string endpoint_text(const Endpoint& endpoint, const AddressProbe& probe);
 std::string endpoint_text(const Endpoint& endpoint);
+// "SRV targets probed per service: 8; 24 left out: mail9.example.com:465, ... (and 19 more)".
+std::string cap_text(const CapReached& cap);
 // ": <the probe's error>", or empty.
 std::string error_suffix(const AddressProbe& probe);
 // The port-25 probes of the MX hosts (--mx-probe), empty otherwise and for a null MX.
@@ -112,6 +114,7 @@ void check_submission_auth_before_tls(const DomainFacts& facts, const RuleOption
 void check_submission_protocol_error(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_submission_inconclusive(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_submission_not_probed(const DomainFacts& facts, const RuleOptions& options, Findings& out);
+void check_submission_probes_capped(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 
 // ---- TLS and certificates (tls_cert.cpp) ----------------------------------------------------------
 void check_tls_version_deprecated(const DomainFacts& facts, const RuleOptions& options, Findings& out);
@@ -119,6 +122,7 @@ void check_tls_legacy_accepted(const DomainFacts& facts, const RuleOptions& opti
 void check_tls_legacy_not_tested(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_tls_no_tls13(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_tls_weak_cipher(const DomainFacts& facts, const RuleOptions& options, Findings& out);
+void check_tls_chain_too_long(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_cert_expired(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_cert_not_yet_valid(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_cert_expires_soon(const DomainFacts& facts, const RuleOptions& options, Findings& out);
@@ -136,6 +140,7 @@ void check_mx_starttls_missing(const DomainFacts& facts, const RuleOptions& opti
 void check_mx_starttls_failed(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_mx_inconclusive(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_mx_requiretls_not_offered(const DomainFacts& facts, const RuleOptions& options, Findings& out);
+void check_mx_probes_capped(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 
 // ---- MTA-STS (mta_sts.cpp) ------------------------------------------------------------------------
 void check_mta_sts_not_published(const DomainFacts& facts, const RuleOptions& options, Findings& out);
@@ -169,6 +174,8 @@ void check_tls_rpt_rua_repeated(const DomainFacts& facts, const RuleOptions& opt
 // ---- DNS (dns.cpp) --------------------------------------------------------------------------------
 void check_dns_resolver_unreachable(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 void check_dns_lookup_failed(const DomainFacts& facts, const RuleOptions& options, Findings& out);
+void check_dns_record_malformed(const DomainFacts& facts, const RuleOptions& options, Findings& out);
+void check_dns_answer_capped(const DomainFacts& facts, const RuleOptions& options, Findings& out);
 
 // ---- DNSSEC (dnssec.cpp) ----------------------------------------------------------------------------
 // DNSSEC and DANE are judged only through a resolver known to validate.

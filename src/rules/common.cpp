@@ -111,6 +111,14 @@ std::string endpoint_text(const Endpoint& endpoint) {
     return to_string(endpoint_target(endpoint));
 }
 
+std::string cap_text(const CapReached& cap) {
+    std::string text = cap.limit + "; " + std::to_string(cap.left_out) + " left out: " + join(cap.examples, ", ");
+    if (cap.left_out > cap.examples.size()) {
+        text += " (and " + std::to_string(cap.left_out - cap.examples.size()) + " more)";
+    }
+    return text;
+}
+
 std::string error_suffix(const AddressProbe& probe) {
     return probe.error && !probe.error->empty() ? ": " + *probe.error : "";
 }

@@ -1,7 +1,9 @@
 // dns.resolver-unreachable: the resolver itself did not answer, so nothing about the domain can be said.
 // dns.lookup-failed: a lookup that failed (SERVFAIL, REFUSED, timeout, malformed answer) says nothing
 // about the record, so the area that needed it is not judged; the failure itself is the finding.
+// dns.record-malformed / dns.answer-capped: an answer used only in part (DnsFacts::trimmed_answers).
 #include "checks.hpp"
+#include "relaymetry/core/constants.hpp"
 
 namespace relaymetry::rules::detail {
 
@@ -57,6 +59,43 @@ void check_dns_lookup_failed(const DomainFacts& facts, const RuleOptions&, Findi
     }
     if (facts.tls_rpt) {
         report_failures(facts, facts.tls_rpt->lookup_failures, "TLS-RPT", out);
+    }
+}
+
+void check_dns_record_malformed(const DomainFacts& facts, const RuleOptions&, Findings& out) {
+    for (const auto& answer : facts.dns.trimmed_answers) {
+        if (answer.malformed_count == 0) {
+            continue;
+        }
+        std::string described = join(answer.malformed, "; ");
+        if (answer.malformed_count > answer.malformed.size()) {
+            described += "; and " + std::to_string(answer.malformed_count - answer.malformed.size()) + " more";
+        }
+        emit(out, "dns.record-malformed", Target::record(answer.name),
+             "The " + std::string(to_string(answer.type)) + " answer for " + answer.name + " held " +
+                 std::to_string(answer.malformed_count) + " record" + (answer.malformed_count == 1 ? "" : "s") +
+                 " that do not parse (" + described +
+                 "); they were ignored and only the well-formed records used, as most resolvers and senders would.",
+             "Correct or remove the broken " + std::string(to_string(answer.type)) + " record at " + answer.name +
+                 " (dig " + std::string(to_string(answer.type)) + " " + answer.name +
+                 " shows what the name servers send).");
+    }
+}
+
+void check_dns_answer_capped(const DomainFacts& facts, const RuleOptions&, Findings& out) {
+    for (const auto& answer : facts.dns.trimmed_answers) {
+        if (answer.cut == 0) {
+            continue;
+        }
+        const bool addresses = answer.type == RecordType::a || answer.type == RecordType::aaaa;
+        emit(out, "dns.answer-capped", Target::record(answer.name),
+             "The " + std::string(to_string(answer.type)) + " answer for " + answer.name + " held " +
+                 std::to_string(answer.cut) + " more record" + (answer.cut == 1 ? "" : "s") +
+                 " than relaymetry reads (" +
+                 (addresses ? std::to_string(k_max_addresses_per_family) + " addresses per host and family"
+                            : std::to_string(k_max_records_per_answer) + " records per answer") +
+                 ", docs/cli.md \"Limits\"): those were not checked.",
+             "Nothing to do if the records are intended; a shorter RRset is checked whole.");
     }
 }
 

@@ -170,4 +170,17 @@ void check_mx_requiretls_not_offered(const DomainFacts& facts, const RuleOptions
     }
 }
 
+void check_mx_probes_capped(const DomainFacts& facts, const RuleOptions&, Findings& out) {
+    if (!facts.mx) {
+        return;
+    }
+    for (const auto& cap : facts.mx->caps) {
+        emit(out, "mx.probes-capped", Target::domain(facts.domain),
+             "Not every MX host of " + domain_of(facts) + " was checked (" + cap_text(cap) +
+                 ", docs/cli.md \"Limits\"): nothing was concluded about those left out.",
+             "Nothing to do if the MX hosts are intended; senders try them in preference order and rarely go "
+             "past the first few.");
+    }
+}
+
 }  // namespace relaymetry::rules::detail

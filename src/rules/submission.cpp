@@ -359,4 +359,17 @@ void check_submission_srv_unsigned_outside(const DomainFacts& facts, const RuleO
     }
 }
 
+void check_submission_probes_capped(const DomainFacts& facts, const RuleOptions&, Findings& out) {
+    if (!facts.submission) {
+        return;
+    }
+    for (const auto& cap : facts.submission->caps) {
+        emit(out, "submission.probes-capped", Target::domain(facts.domain),
+             "Not every submission server of " + domain_of(facts) + " was probed (" + cap_text(cap) +
+                 ", docs/cli.md \"Limits\"): nothing was concluded about those left out.",
+             "Nothing to do if the servers are intended; mail clients try only the first few SRV targets and "
+             "addresses, so a shorter list is also the one they use.");
+    }
+}
+
 }  // namespace relaymetry::rules::detail

@@ -53,6 +53,22 @@ void check_tls_version_deprecated(const DomainFacts& facts, const RuleOptions&, 
     }
 }
 
+// docs/cli.md "Limits": only the first k_max_chain_certificates are kept and verified.
+void check_tls_chain_too_long(const DomainFacts& facts, const RuleOptions&, Findings& out) {
+    for_each_certificate(facts, Judged::everything, [&](const TlsSubject& subject, const CertificateFacts& cert) {
+        if (cert.certificates_sent <= k_max_chain_certificates) {
+            return;
+        }
+        emit(out, "tls.chain-too-long", subject.target,
+             subject.where + " sent a chain of " + std::to_string(cert.certificates_sent) +
+                 " certificates; relaymetry kept and verified the first " + std::to_string(k_max_chain_certificates) +
+                 " (docs/cli.md \"Limits\"). Real chains have two to four: clients that stop at a verification depth "
+                 "(Postfix's default is 9) may reject this one, and every client spends time on it.",
+             "Configure " + subject.host +
+                 " to send only its certificate and the intermediates up to (not including) the root.");
+    });
+}
+
 void check_tls_legacy_accepted(const DomainFacts& facts, const RuleOptions&, Findings& out) {
     for (const auto& subject : tls_subjects(facts)) {
         const auto& tls = *subject.tls;

@@ -64,6 +64,9 @@ class Fake:
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait()
+        self._process.stdout.close()
+        if not self._process.stdin.closed:
+            self._process.stdin.close()
         os.unlink(self._scenario.name)
 
     def __enter__(self):

@@ -85,6 +85,9 @@ std::string encode_name(std::string_view name) {
 }
 
 std::string rdata(const FakeRecord& record) {
+    if (record.rdata_override) {
+        return *record.rdata_override;
+    }
     std::string out;
     switch (record.type) {
         case k_type_a: {
@@ -332,24 +335,35 @@ FakeRecord FakeRecord::srv(std::string name, std::uint16_t priority, std::uint16
     return record;
 }
 
+namespace {
+
+// "0a0b" -> "\x0a\x0b"; throws std::runtime_error on anything but pairs of hex digits.
+std::string bytes_of_hex(std::string_view hex) {
+    if (hex.size() % 2 != 0) {
+        throw std::runtime_error("\"" + std::string{hex} + "\" has an odd number of hex digits");
+    }
+    std::string bytes;
+    for (std::size_t i = 0; i < hex.size(); i += 2) {
+        const auto digit = [&](char c) {
+            if (!std::isxdigit(static_cast<unsigned char>(c))) {
+                throw std::runtime_error("\"" + std::string{hex} + "\" is not hex");
+            }
+            return std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : (std::tolower(c) - 'a' + 10);
+        };
+        bytes.push_back(static_cast<char>(digit(hex[i]) << 4 | digit(hex[i + 1])));
+    }
+    return bytes;
+}
+
+}  // namespace
+
 FakeRecord FakeRecord::tlsa(std::string name, std::uint8_t usage, std::uint8_t selector, std::uint8_t matching_type,
                             std::string_view data) {
-    if (data.size() % 2 != 0) {
-        throw std::runtime_error("TLSA data \"" + std::string{data} + "\" has an odd number of hex digits");
-    }
     FakeRecord record;
     record.name = std::move(name);
     record.type = k_type_tlsa;
     record.raw = {static_cast<char>(usage), static_cast<char>(selector), static_cast<char>(matching_type)};
-    for (std::size_t i = 0; i < data.size(); i += 2) {
-        const auto digit = [&](char c) {
-            if (!std::isxdigit(static_cast<unsigned char>(c))) {
-                throw std::runtime_error("TLSA data \"" + std::string{data} + "\" is not hex");
-            }
-            return std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : (std::tolower(c) - 'a' + 10);
-        };
-        record.raw.push_back(static_cast<char>(digit(data[i]) << 4 | digit(data[i + 1])));
-    }
+    record.raw += bytes_of_hex(data);
     return record;
 }
 
@@ -367,11 +381,17 @@ std::string build_dns_response(std::string_view name, std::uint16_t type, const 
 
 std::optional<DnsBehaviour> parse_dns_behaviour(std::string_view text) {
     static const std::map<std::string_view, DnsBehaviour> names = {
-        {"answer", DnsBehaviour::answer},     {"nxdomain", DnsBehaviour::nxdomain},
-        {"nodata", DnsBehaviour::nodata},     {"servfail", DnsBehaviour::servfail},
-        {"refused", DnsBehaviour::refused},   {"drop", DnsBehaviour::drop},
-        {"truncate", DnsBehaviour::truncate}, {"truncate-loop", DnsBehaviour::truncate_loop},
-        {"garbage", DnsBehaviour::garbage},   {"malformed", DnsBehaviour::malformed},
+        {"answer", DnsBehaviour::answer},
+        {"nxdomain", DnsBehaviour::nxdomain},
+        {"nodata", DnsBehaviour::nodata},
+        {"servfail", DnsBehaviour::servfail},
+        {"refused", DnsBehaviour::refused},
+        {"drop", DnsBehaviour::drop},
+        {"truncate", DnsBehaviour::truncate},
+        {"truncate-loop", DnsBehaviour::truncate_loop},
+        {"garbage", DnsBehaviour::garbage},
+        {"malformed", DnsBehaviour::malformed},
+        {"truncate-always", DnsBehaviour::truncate_always},
     };
     const auto found = names.find(text);
     return found == names.end() ? std::nullopt : std::optional{found->second};
@@ -379,7 +399,8 @@ std::optional<DnsBehaviour> parse_dns_behaviour(std::string_view text) {
 
 struct FakeDns::Impl {
     explicit Impl(std::uint16_t port)
-        : loopback({.port = port, .udp = true}, [this](tcp::socket socket) { return serve_tcp(std::move(socket)); }) {
+        : loopback({.port = port, .v6 = LoopbackV6::none, .udp = true, .v4_aliases = {}},
+                   [this](tcp::socket socket) { return serve_tcp(std::move(socket)); }) {
         // A check of 100 domains at once sends over a thousand queries in one burst; the default
         // receive buffer (~200 KiB) would drop some, and the test would measure c-ares' retries.
         boost::system::error_code ignored;
@@ -546,6 +567,7 @@ struct FakeDns::Impl {
                 }
                 reply.message = rcode_only(0, true);
                 return reply;
+            case DnsBehaviour::truncate_always: reply.message = rcode_only(0, true); return reply;
             case DnsBehaviour::truncate:
                 if (!tcp) {
                     reply.message = rcode_only(0, true);
@@ -711,6 +733,10 @@ FakeRecord parse_record(const nlohmann::json& entry) {
     record.name = entry.at("name").get<std::string>();
     record.type = parse_type(entry.at("type").get<std::string>());
     record.ttl = entry.value("ttl", 300U);
+    if (entry.contains("rdata_hex")) {  // any type: the RDATA as these bytes, the other fields unread
+        record.rdata_override = bytes_of_hex(entry.at("rdata_hex").get<std::string>());
+        return record;
+    }
     switch (record.type) {
         case k_type_a:
         case k_type_aaaa: record.address = entry.at("address").get<std::string>(); break;

@@ -36,6 +36,9 @@ struct FakeRecord {
     std::uint16_t port = 0;            // SRV
     std::vector<std::string> strings;  // TXT: the character-strings of one record (longer than 255: split)
     std::string raw;                   // TLSA, DNSKEY: the RDATA as bytes
+    // Any type: these bytes as the RDATA instead of the fields above (a hostile server's record,
+    // e.g. an A record of 5 bytes).
+    std::optional<std::string> rdata_override;
 
     static FakeRecord a(std::string name, std::string address);
     static FakeRecord aaaa(std::string name, std::string address);
@@ -57,16 +60,17 @@ struct FakeRecord {
 enum class FakeDnssec { secure, insecure, bogus };
 
 enum class DnsBehaviour {
-    answer,         // the scripted records (the default)
-    nxdomain,       // RCODE 3
-    nodata,         // NOERROR, empty answer section
-    servfail,       // RCODE 2
-    refused,        // RCODE 5
-    drop,           // no answer at all
-    truncate,       // over UDP: TC set and no records; over TCP: the normal answer
-    truncate_loop,  // over UDP: TC set; over TCP: garbage bytes, then the connection is closed
-    garbage,        // random bytes (never with the query's ID); over TCP the connection is then closed
-    malformed,      // the query's ID and question, NOERROR, one answer record cut short (a bad name pointer)
+    answer,           // the scripted records (the default)
+    nxdomain,         // RCODE 3
+    nodata,           // NOERROR, empty answer section
+    servfail,         // RCODE 2
+    refused,          // RCODE 5
+    drop,             // no answer at all
+    truncate,         // over UDP: TC set and no records; over TCP: the normal answer
+    truncate_loop,    // over UDP: TC set; over TCP: garbage bytes, then the connection is closed
+    truncate_always,  // TC set and no records, over UDP and over TCP alike
+    garbage,          // random bytes (never with the query's ID); over TCP the connection is then closed
+    malformed,        // the query's ID and question, NOERROR, one answer record cut short (a bad name pointer)
 };
 
 // "nxdomain", "truncate-loop", ... (the scenario spelling); nullopt for anything else.

@@ -17,7 +17,8 @@
 //     {"name": "www.example.com", "type": "CNAME", "target": "example.com", "ttl": 60},
 //     {"name": "_465._tcp.mail.example.com", "type": "TLSA", "usage": 3, "selector": 1, "matching_type": 1,
 //      "data": "8f0c..."},                                                  // hex
-//     {"name": ".", "type": "DNSKEY"}                                      // a placeholder key
+//     {"name": ".", "type": "DNSKEY"},                                     // a placeholder key
+//     {"name": "odd.example.com", "type": "A", "rdata_hex": "7f00000101"}  // any type: raw RDATA (5 bytes)
 //   ],
 //   "dnssec": [ {"zone": "example.com", "status": "insecure"} ],          // secure (the default), insecure, bogus
 //   "validating": true,                                                    // false: never AD (not a validator)
@@ -30,8 +31,11 @@
 //   "delay_ms": 0                                                          // every answer
 // }
 // Behaviours: answer, nxdomain, nodata, servfail, refused, drop, truncate (TC over UDP, the answer over
-// TCP), truncate-loop (TC over UDP, garbage over TCP), garbage (random bytes), malformed (the query's
-// ID, a corrupt answer). Unscripted names get NXDOMAIN; a known name without the type gets NODATA.
+// TCP), truncate-loop (TC over UDP, garbage over TCP), truncate-always (TC and no records over UDP and
+// TCP alike), garbage (random bytes), malformed (the query's ID, a corrupt answer). Names in strings
+// may hold any byte ("\u001b"): a hostile SRV target or MX host. CNAMEs are followed as a resolver
+// would (8 links at most), so two CNAMEs that point at each other play a CNAME loop. Unscripted names get NXDOMAIN; a
+// known name without the type gets NODATA.
 
 #include "support/fake_dns.hpp"
 #include "support/fake_program.hpp"

@@ -308,7 +308,10 @@ std::size_t ClientLimit::peak() const {
 struct FakeSmtp::Impl : Server {
     explicit Impl(FakeSmtpConfig config)
         : Server(std::move(config)),
-          loopback({.v6 = this->config.listen_v6 ? LoopbackV6::listen : LoopbackV6::refuse},
+          loopback({.port = 0,
+                    .v6 = this->config.listen_v6 ? LoopbackV6::listen : LoopbackV6::refuse,
+                    .udp = false,
+                    .v4_aliases = this->config.v4_aliases},
                    [this](tcp::socket socket) { return serve(this, std::move(socket)); }) {}
 
     LoopbackServer loopback;

@@ -75,6 +75,7 @@ struct FakeSmtpConfig {
     std::filesystem::path cert_file;  // PEM chain (leaf first)
     std::filesystem::path key_file;
     bool listen_v6 = true;                      // also ::1, on the same port; false: [::1]:port refuses connections
+    std::vector<std::string> v4_aliases;        // more 127.x.y.z addresses to serve on, on the same port
     std::shared_ptr<ClientLimit> client_limit;  // none: any number of connections
 };
 

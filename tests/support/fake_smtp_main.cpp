@@ -21,6 +21,7 @@
 //   "leaf": { ...as fake_https: common_name, dns_names, not_before_days, not_after_days, key, digest,
 //             issuer, send_intermediate },          // default leaf: CN and SAN "localhost"
 //   "ipv6": true,
+//   "also_listen": ["127.1.0.1", ...],              // more loopback addresses served, on the same port
 //   "max_per_client": 0,                            // Exim's smtp_accept_max_per_host; 0 = no limit
 //   "record": "commands.txt",
 //   "stats": "stats.json"                           // {"connections", "peak_connections", "handshakes",
@@ -94,6 +95,7 @@ relaymetry::test::FakeSmtpConfig parse_config(const json& scenario) {
     }
     config.tls_seclevel0 = scenario.value("ciphers_seclevel0", false);
     config.listen_v6 = scenario.value("ipv6", true);
+    config.v4_aliases = scenario.value("also_listen", std::vector<std::string>{});
     if (const auto limit = scenario.value("max_per_client", 0); limit > 0) {
         config.client_limit = std::make_shared<relaymetry::test::ClientLimit>(static_cast<std::size_t>(limit));
     }

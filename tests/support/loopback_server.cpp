@@ -42,6 +42,7 @@ LoopbackServer::LoopbackServer(LoopbackOptions options, LoopbackSession session)
         m_v4.close(ignored);
         m_v6.close(ignored);
         m_udp.close(ignored);
+        m_aliases.clear();
         if (options.port != 0) {
             throw std::runtime_error("loopback server: cannot bind port " + std::to_string(options.port) + " on " +
                                      failure);
@@ -54,6 +55,9 @@ LoopbackServer::LoopbackServer(LoopbackOptions options, LoopbackSession session)
     asio::co_spawn(m_io, accept_loop(m_v4), fail_loudly);
     if (m_v6_listening) {
         asio::co_spawn(m_io, accept_loop(m_v6), fail_loudly);
+    }
+    for (auto& alias : m_aliases) {
+        asio::co_spawn(m_io, accept_loop(alias), fail_loudly);
     }
     m_thread = std::thread([this] { m_io.run(); });
 }
@@ -103,6 +107,24 @@ std::string LoopbackServer::bind_all(const LoopbackOptions& options) {
             return "[::1] (TCP): " + error.message();
         }
         m_v6_listening = listen;
+    }
+    for (const auto& alias : options.v4_aliases) {
+        auto& acceptor = m_aliases.emplace_back(m_io);
+        const auto address = asio::ip::make_address_v4(alias, error);
+        if (!error && !address.is_loopback()) {
+            return alias + ": not a loopback address";
+        }
+        if (!error) {
+            acceptor.open(tcp::v4());
+            acceptor.set_option(tcp::acceptor::reuse_address(reuse));
+            acceptor.bind({address, m_port}, error);
+        }
+        if (!error) {
+            acceptor.listen(asio::socket_base::max_listen_connections, error);
+        }
+        if (error) {
+            return alias + " (TCP): " + error.message();
+        }
     }
     m_v4.listen(asio::socket_base::max_listen_connections, error);
     if (error) {

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <list>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -49,6 +50,9 @@ struct LoopbackOptions {
     std::uint16_t port = 0;  // 0 = an ephemeral port, free for every socket asked for
     LoopbackV6 v6 = LoopbackV6::none;
     bool udp = false;  // also a UDP socket on 127.0.0.1:port, served by the fake (udp_socket(), spawn())
+    // More loopback addresses (127.x.y.z, all on lo) to accept TCP on, on the same port: a host with many
+    // addresses served by one fake.
+    std::vector<std::string> v4_aliases;
 };
 
 // The protocol on one accepted connection: over when the coroutine returns. An exception it throws is
@@ -93,6 +97,7 @@ private:
     boost::asio::ip::tcp::acceptor m_v4{m_io};
     boost::asio::ip::tcp::acceptor m_v6{m_io};
     boost::asio::ip::udp::socket m_udp{m_io};
+    std::list<boost::asio::ip::tcp::acceptor> m_aliases;
     bool m_v6_listening = false;
     std::uint16_t m_port = 0;
     std::thread m_thread;

@@ -21,9 +21,28 @@ inline constexpr std::int64_t k_seconds_per_day = 86400;
 // RFC 5321 §4.5.4.1 / RFC 7672 §2.2: receivers (MX hosts) take mail on port 25, and DANE looks for
 // their TLSA records at _25._tcp.<mx-host>.
 inline constexpr std::uint16_t k_smtp_port = 25;
-// --mx-probe: the MX hosts probed, in preference order (the addresses of each are capped at
-// k_max_addresses_per_family per family when they are resolved).
+// Fan-out caps (docs/cli.md "Limits"): the work one domain can ask for is bounded, whatever its DNS
+// says; what a cap leaves out is reported (CapReached, DnsFacts::trimmed_answers), never dropped in
+// silence.
+// Addresses of each family kept for one host, when it is resolved (dns/answer_parser.cpp).
+inline constexpr std::size_t k_max_addresses_per_family = 8;
+// SRV, MX, TXT or TLSA records kept from one answer (LookupResult::records_cut counts the rest).
+inline constexpr std::size_t k_max_records_per_answer = 32;
+// --mx-probe: the MX hosts probed, in preference order.
 inline constexpr std::size_t k_max_probed_mx_hosts = 10;
+// MX hosts resolved (and matched against an MTA-STS policy), in preference order.
+inline constexpr std::size_t k_max_resolved_mx_hosts = 32;
+// SRV targets probed per submission service (_submissions, _submission), in RFC 2782 order.
+inline constexpr std::size_t k_max_srv_targets_per_service = 8;
+// Address probes per domain: submission (ports 465 and 587 together), and port 25 with --mx-probe.
+// Shared out over the endpoints in turn (each endpoint's first address, then each one's second, ...).
+inline constexpr std::size_t k_max_submission_probes = 32;
+inline constexpr std::size_t k_max_mx_probes = 32;
+// Certificates of one chain kept, described and verified (the leaf included). Real chains have 2-4.
+inline constexpr std::size_t k_max_chain_certificates = 10;
+// Bytes of the TLS Certificate message accepted: OpenSSL's default for clients, so what relaymetry
+// rejects, OpenSSL-based senders reject too.
+inline constexpr long k_max_certificate_list_bytes = 100 * 1024;
 
 // Defaults of `relaymetry check`.
 inline constexpr std::chrono::milliseconds k_default_timeout{15000};  // the whole check of one domain

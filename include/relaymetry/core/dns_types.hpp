@@ -1,6 +1,7 @@
 #pragma once
 // DNS facts as plain values: what a lookup returned, independent of the resolver library.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -97,6 +98,15 @@ struct LookupResult {
     std::vector<MxRecord> mx;
     std::vector<TlsaRecord> tlsa;
     std::optional<std::uint32_t> ttl;  // seconds the answer may be reused (answer, nxdomain, nodata)
+    // Records of the queried type that the answer carried but that cannot be used (an A record that
+    // is not 4 bytes, an SRV target that is no host name, ...): left out of the vectors above, the
+    // others kept. `dropped_records` describes the first few in plain English ("A record 2: rdata is
+    // 5 bytes, not 4"; network bytes appear escaped as \xNN); `dropped_count` counts all of them.
+    std::vector<std::string> dropped_records;
+    std::size_t dropped_count = 0;
+    // Usable records of the queried type left out because the answer had more than the parser keeps
+    // (dns/answer_parser.hpp: its caps); never a silent cut.
+    std::size_t records_cut = 0;
 };
 
 }  // namespace relaymetry

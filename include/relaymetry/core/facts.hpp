@@ -26,6 +26,21 @@ struct LookupFailure {
     std::optional<ExtendedDnsError> extended_error;     // the resolver's reason, when it sent one (RFC 8914)
 };
 
+// What one fan-out cap (docs/cli.md "Limits") left out of a check: reported, never dropped in silence.
+struct CapReached {
+    std::string limit;                  // what is capped, and at how many: "SRV targets probed per service: 8"
+    std::size_t left_out = 0;           // how many were left out
+    std::vector<std::string> examples;  // the first few of them, e.g. "mail9.example.com:465"
+};
+inline constexpr std::size_t k_cap_examples = 5;
+// Counts `what` as left out by `cap` (its name kept while there is room for examples).
+inline void leave_out(CapReached& cap, std::string what) {
+    if (cap.examples.size() < k_cap_examples) {
+        cap.examples.push_back(std::move(what));
+    }
+    ++cap.left_out;
+}
+
 // The addresses of one host name (A and AAAA).
 struct HostAddresses {
     std::string host;
@@ -59,7 +74,10 @@ struct CertificateInfo {
 
 struct CertificateFacts {
     CertificateInfo leaf;
-    std::vector<CertificateInfo> intermediates;  // as sent by the server, in order, leaf excluded
+    // As sent by the server, in order, leaf excluded; at most k_max_chain_certificates - 1 of them are
+    // kept, and only the kept ones take part in the verification.
+    std::vector<CertificateInfo> intermediates;
+    std::size_t certificates_sent = 0;  // the whole chain as sent, leaf included
     // What a current client concludes: full verification at OpenSSL's default security level
     // against the system store or --ca-file, with validity dates judged at the check's "now"
     // (DomainFacts::started_at) and the host name.
@@ -219,6 +237,7 @@ struct SubmissionFacts {
     std::vector<SrvRecord> srv;  // both services, each in RFC 2782 order (priority, then weight)
     std::vector<Endpoint> endpoints;
     std::vector<LookupFailure> lookup_failures;
+    std::vector<CapReached> caps;  // SRV targets and address probes left out
 };
 
 // ---- MX (RFC 5321 §5.1, RFC 7505) -------------------------------------------------------------
@@ -238,6 +257,7 @@ struct MxFacts {
     // Every port-25 connection of the run so far failed the same way, at more than one MX host:
     // outbound port 25 looks blocked from this machine, and the probes here say nothing about the MX.
     std::optional<std::string> egress_blocked;  // why, in plain English
+    std::vector<CapReached> caps;               // MX hosts and port-25 probes left out
 };
 
 // ---- MTA-STS (RFC 8461) and TLS-RPT (RFC 8460) -------------------------------------------------
@@ -303,6 +323,16 @@ struct TlsRptFacts {
 
 // How the resolver of the run answered this domain's lookups: whether the check could run at all
 // (dns.resolver-unreachable) is a question about the resolver, not about the domain.
+// An answer relaymetry used only in part: records of the type that did not parse (dropped, each
+// described), or records past the cap of one answer (dns/answer_parser.hpp).
+struct AnswerTrimmed {
+    std::string name;
+    RecordType type = RecordType::a;
+    std::vector<std::string> malformed;  // the first few dropped records, described
+    std::size_t malformed_count = 0;     // all the dropped records
+    std::size_t cut = 0;                 // records past the cap, not used
+};
+
 struct DnsFacts {
     std::vector<std::string> resolvers;  // as given to --dns; empty = the system's resolvers
     int lookups = 0;                     // lookups made for the domain
@@ -316,6 +346,7 @@ struct DnsFacts {
     // The DNSSEC status of the domain's own zone, from the lookups at the domain (MX, then the SRV
     // names): insecure means the zone is unsigned (or its delegation is).
     DnssecStatus domain_dnssec = DnssecStatus::indeterminate;
+    std::vector<AnswerTrimmed> trimmed_answers;  // each (name, type) once
 };
 
 // The check could not run: every lookup ended without a usable answer from the resolver, and the

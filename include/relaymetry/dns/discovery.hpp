@@ -2,17 +2,25 @@
 // The discovery stage: which lookups a check needs, started all at once, and the facts they give.
 
 #include <string>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
 #include "relaymetry/core/facts.hpp"
-#include "relaymetry/dns/answer_parser.hpp"  // k_max_addresses_per_family
+#include "relaymetry/dns/answer_parser.hpp"
 #include "relaymetry/dns/resolver.hpp"
 
 namespace relaymetry::dns {
 
+// The addresses of a host, and the failures of its lookups: no address is "not published" only
+// when `failures` is empty.
+struct HostResolution {
+    HostAddresses host;
+    std::vector<LookupFailure> failures;
+};
+
 // A and AAAA of `host`, concurrently.
-boost::asio::awaitable<HostAddresses> resolve_host(Resolver& resolver, std::string host);
+boost::asio::awaitable<HostResolution> resolve_host(Resolver& resolver, std::string host);
 
 // SRV _submissions._tcp and _submission._tcp and the A/AAAA of smtp.<domain>, all at once; then the
 // addresses of every SRV target. Endpoints come out with `resolution` filled and no probes.

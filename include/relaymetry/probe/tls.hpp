@@ -42,6 +42,9 @@ private:
 // Before the handshake: SNI and the name to verify are `host`.
 void prepare_client(SSL* ssl, const std::string& host);
 
+// The version a completed handshake settled on.
+std::optional<TlsVersion> negotiated_version(const SSL* ssl);
+
 // After a completed handshake: version, suite, and the certificate facts judged against `host`
 // with the same trust anchors as the context, at the check's `now` (CertificateFacts documents
 // each field).

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -436,4 +437,72 @@ TEST_CASE("collect: --mx-probe probes at most 10 MX hosts, in preference order")
     REQUIRE(facts.mx->probes.size() == 10);
     CHECK(facts.mx->probes.front().host == "mx1.example.com");
     CHECK(facts.mx->probes.back().host == "mx10.example.com");
+    REQUIRE(facts.mx->caps.size() == 1);
+    CHECK(facts.mx->caps[0].limit == "MX hosts probed: 10");
+    CHECK(facts.mx->caps[0].left_out == 2);
+    CHECK(facts.mx->caps[0].examples == std::vector<std::string>{"mx11.example.com", "mx12.example.com"});
+}
+
+// The fan-out case of docs/cli.md "Limits": 32 SRV targets per service, each with 8 addresses.
+TEST_CASE("collect: a domain naming 64 servers of 8 addresses each is probed on at most 32 addresses") {
+    auto script = clean_script();
+    for (const auto& [service, port] : {std::pair{"_submissions._tcp", 465}, std::pair{"_submission._tcp", 587}}) {
+        auto srv = result(std::string(service) + "." + k_domain, RecordType::srv, LookupStatus::answer);
+        for (int i = 0; i < 32; ++i) {
+            const auto host = "s" + std::to_string(i) + ".example.com";
+            srv.srv.push_back({service, 0, 1, static_cast<std::uint16_t>(port), host});
+            std::vector<std::string> list;
+            for (int a = 0; a < 8; ++a) {
+                list.push_back("198.51." + std::to_string(i) + "." + std::to_string(a));
+            }
+            script[{host, RecordType::a}] = {addresses(host, RecordType::a, list)};
+        }
+        script[{srv.name, RecordType::srv}] = {srv};
+    }
+    World world(script);
+    const auto facts = world.collect();
+    const auto& submission = *facts.submission;
+    REQUIRE(submission.endpoints.size() == 16);  // 8 targets per service
+    std::size_t probed = 0;
+    for (const auto& endpoint : submission.endpoints) {
+        CHECK(endpoint.resolution.addresses.size() == 8);  // resolved in full, as DNS said
+        CHECK(endpoint.addresses.size() == 2);             // 32 probes shared out over 16 endpoints
+        probed += endpoint.addresses.size();
+    }
+    CHECK(probed == k_max_submission_probes);
+    // Only the targets kept were resolved: s0-s7 (named by both services), A and AAAA, not s8-s31.
+    const auto target_lookups = [](const std::string& event) {
+        return event.starts_with("lookup s") && event.size() > 8 && std::isdigit(static_cast<unsigned char>(event[8]));
+    };
+    CHECK(std::count_if(world.journal.events.begin(), world.journal.events.end(), target_lookups) == 2 * 8);
+    REQUIRE(submission.caps.size() == 2);
+    CHECK(submission.caps[0].limit == "SRV targets probed per service: 8");
+    CHECK(submission.caps[0].left_out == 48);
+    CHECK(submission.caps[0].examples.front() == "s16.example.com:465");
+    CHECK(submission.caps[1].limit == "address probes per domain (submission): 32");
+    CHECK(submission.caps[1].left_out == 16 * 8 - 32);
+    const auto findings = rules::evaluate(facts, {});
+    CHECK(std::count_if(findings.begin(), findings.end(),
+                        [](const Finding& f) { return f.id == "submission.probes-capped"; }) == 2);
+}
+
+TEST_CASE("collect: records the parser dropped or cut are facts of the domain, once per name and type") {
+    auto script = clean_script();
+    auto a = addresses("mail.example.com", RecordType::a, {"192.0.2.10"});
+    a.dropped_records = {"A record 2: rdata is 5 bytes, not 4"};
+    a.dropped_count = 1;
+    a.records_cut = 3;
+    script[{"mail.example.com", RecordType::a}] = {a};  // asked for both endpoints' host: one entry
+    World world(script);
+    const auto facts = world.collect();
+    REQUIRE(facts.dns.trimmed_answers.size() == 1);
+    const auto& trimmed = facts.dns.trimmed_answers[0];
+    CHECK(trimmed.name == "mail.example.com");
+    CHECK(trimmed.type == RecordType::a);
+    CHECK(trimmed.malformed == a.dropped_records);
+    CHECK(trimmed.malformed_count == 1);
+    CHECK(trimmed.cut == 3);
+    const auto findings = rules::evaluate(facts, {});
+    CHECK(has_finding(findings, "dns.record-malformed"));
+    CHECK(has_finding(findings, "dns.answer-capped"));
 }

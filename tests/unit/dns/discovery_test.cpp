@@ -251,6 +251,16 @@ TEST_CASE("discovery: neither SRV nor smtp.<domain>: none") {
     CHECK(facts.lookup_failures.empty());
 }
 
+// smtp.<domain> without an address is "none" only when the DNS said so: a failed lookup may hide one.
+TEST_CASE("discovery: no SRV and a failed lookup of smtp.<domain>: lookup-failed, not none") {
+    FakeDns server;
+    server.set_behaviour("smtp.example.com", test::k_type_a, DnsBehaviour::servfail);
+    auto facts = submission(server);
+    CHECK(facts.source == DiscoverySource::lookup_failed);
+    CHECK(facts.endpoints.empty());
+    CHECK(has_failure(facts.lookup_failures, "smtp.example.com", RecordType::a, LookupStatus::servfail));
+}
+
 TEST_CASE("discovery: every SRV target '.' means disabled, with no endpoint") {
     FakeDns server;
     server.add(FakeRecord::srv(k_implicit, 0, 0, 0, "."));
@@ -418,11 +428,13 @@ TEST_CASE("discovery: resolve_host lists IPv4 first, capped per family") {
     }
     asio::io_context io;
     auto resolver = resolver_for(io, server);
-    auto host = run_to_completion(io, dns::resolve_host(*resolver, "many.example.com"));
+    const auto resolution = run_to_completion(io, dns::resolve_host(*resolver, "many.example.com"));
+    CHECK(resolution.failures.empty());
+    const auto& host = resolution.host;
     CHECK(host.host == "many.example.com");
-    REQUIRE(host.addresses.size() == 2 * dns::k_max_addresses_per_family);
+    REQUIRE(host.addresses.size() == 2 * relaymetry::k_max_addresses_per_family);
     CHECK(host.addresses.front() == "192.0.2.1");
-    CHECK(host.addresses[dns::k_max_addresses_per_family] == "2001:db8::1");
+    CHECK(host.addresses[relaymetry::k_max_addresses_per_family] == "2001:db8::1");
 }
 
 TEST_CASE("discovery: lookup_txt gives one string per record") {

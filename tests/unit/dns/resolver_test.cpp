@@ -195,6 +195,19 @@ TEST_CASE("resolver: a truncated UDP answer is asked again over TCP") {
     CHECK(queries[1].tcp);
 }
 
+TEST_CASE("resolver: an answer truncated over UDP and TCP alike is a failed lookup, never NODATA") {
+    FakeDns server;
+    server.add(FakeRecord::txt("cut.example.com", {"never seen"}));
+    server.set_behaviour("cut.example.com", DnsBehaviour::truncate_always);
+    auto result = lookup(server, "cut.example.com", RecordType::txt);
+    CHECK(result.status == LookupStatus::malformed);
+    CHECK(result.error.find("truncated (TC bit) even over TCP") != std::string::npos);
+    auto queries = server.queries();
+    REQUIRE(queries.size() == 2);  // c-ares asked again over TCP, then passed the TCP answer on
+    CHECK_FALSE(queries[0].tcp);
+    CHECK(queries[1].tcp);
+}
+
 TEST_CASE("resolver: an answer larger than the EDNS payload arrives over TCP") {
     FakeDns server;
     std::vector<std::string> strings(8, std::string(250, 'z'));  // about 2 KB: over 1232 bytes

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <chrono>
+#include <fstream>
 #include <optional>
 
 #include <openssl/sha.h>
@@ -15,6 +16,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
+#include "relaymetry/core/constants.hpp"
 #include "relaymetry/probe/tls.hpp"
 #include "support/fake_https.hpp"
 #include "support/test_pki.hpp"
@@ -427,4 +429,41 @@ TEST_CASE("the modern profile refuses a TLS 1.0-only server; the diagnostic prof
     CHECK(result.facts.version == relaymetry::TlsVersion::tls1_0);
     REQUIRE(result.facts.certificate.has_value());
     CHECK(result.facts.certificate->chain_valid);
+}
+
+// docs/cli.md "Limits": a chain of 21 is counted in full, but only its first 10 are described and verified.
+TEST_CASE("a chain longer than ten certificates: all counted, the first ten kept and verified") {
+    TestPki pki;
+    const auto issued = pki.issue(leaf_for("mail.example.test"));
+    std::string chain = issued.chain_pem;  // the leaf and the intermediate
+    for (int i = 0; i < 19; ++i) {
+        auto filler = leaf_for("filler" + std::to_string(i) + ".example.test");
+        filler.key = KeyKind::ec_p256;
+        filler.send_intermediate = false;
+        chain += pki.issue(filler).chain_pem;
+    }
+    const auto long_chain = issued.chain_file.parent_path() / "long-chain.pem";
+    std::ofstream(long_chain) << chain;
+    FakeHttpsOptions options = serve(issued);
+    options.chain_file = long_chain;
+    FakeHttps server(options);
+    TlsContexts contexts(TlsClientOptions{pki.root_file().string()});
+    const Handshake result = handshake(contexts, HandshakeProfile::modern, server, "mail.example.test");
+    REQUIRE(result.error.empty());
+    REQUIRE(result.facts.certificate.has_value());
+    const auto& cert = *result.facts.certificate;
+    CHECK(cert.certificates_sent == 21);
+    REQUIRE(cert.intermediates.size() == relaymetry::k_max_chain_certificates - 1);
+    CHECK(cert.intermediates[0].subject.find("CN=Relaymetry Test Intermediate") == 0);
+    CHECK(cert.intermediates[1].subject.find("CN=filler0.example.test") == 0);
+    CHECK(cert.chain_valid);  // the path (leaf, intermediate) is among the ten kept
+}
+
+TEST_CASE("an ordinary chain is counted too: leaf and intermediate") {
+    TestPki pki;
+    FakeHttps server(serve(pki.issue(leaf_for("mail.example.test"))));
+    TlsContexts contexts(TlsClientOptions{pki.root_file().string()});
+    const Handshake result = handshake(contexts, HandshakeProfile::modern, server, "mail.example.test");
+    REQUIRE(result.facts.certificate.has_value());
+    CHECK(result.facts.certificate->certificates_sent == 2);
 }
