@@ -19,6 +19,8 @@ packages=(
 )
 # The parser of Prometheus' exposition format that the CLI tests check --format prometheus with.
 packages+=(python3-prometheus-client)
+# The fuzzing suite (tests/fuzz, the fuzz preset): clang-14 and its libFuzzer and sanitizer runtimes.
+packages+=(clang-14 libclang-rt-14-dev)
 # The Debian package (scripts/build-deb.sh): CPack's DEB generator computes Depends with dpkg-shlibdeps.
 packages+=(dpkg-dev)
 # tests/cli/test_man_completion.py renders the man page (groff, man) and parses the zsh completion.

@@ -13,27 +13,11 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "relaymetry/io/gather.hpp"
+#include "relaymetry/report/report.hpp"
 
 namespace relaymetry::app {
 
 namespace asio = boost::asio;
-
-bool Gate::ignored(const Finding& finding) const {
-    return std::any_of(ignore.begin(), ignore.end(), [&](const std::string& pattern) {
-        if (pattern.size() > 2 && pattern.ends_with(".*")) {
-            return finding.id.starts_with(pattern.substr(0, pattern.size() - 1));
-        }
-        return finding.id == pattern;
-    });
-}
-
-bool Gate::fails(const Findings& findings) const {
-    if (!fail_on) {
-        return false;
-    }
-    return std::any_of(findings.begin(), findings.end(),
-                       [&](const Finding& finding) { return finding.severity >= *fail_on; });
-}
 
 namespace {
 
@@ -86,7 +70,8 @@ struct Run {
             auto& outcome = outcomes[next_to_print];
             const auto& domain = config->domains[next_to_print];
             if (outcome.internal_error) {
-                progress.write_line("relaymetry: " + domain + ": internal error: " + *outcome.internal_error + '\n');
+                progress.write_line("relaymetry: " + domain +
+                                    ": internal error: " + report::escape_untrusted(*outcome.internal_error) + '\n');
             }
             *out << output->print(std::move(outcome.rendered)) << std::flush;
             for (const auto& error : outcome.internal_probe_errors) {
@@ -151,7 +136,7 @@ asio::awaitable<void> check_one(Run* run, std::size_t index) {
                 (run->config->output.format == report::Format::nagios ? "(UNKNOWN)\n" : "(exit code 4)\n"));
         }
         if (facts.mx && facts.mx->egress_blocked && run->settings->egress->take_announcement()) {
-            run->progress.write_line("relaymetry: " + *facts.mx->egress_blocked +
+            run->progress.write_line("relaymetry: " + report::escape_untrusted(*facts.mx->egress_blocked) +
                                      "; the MX probes are inconclusive, not the domains' fault (mx.probe-blocked)\n");
         }
         std::erase_if(findings, [&](const Finding& finding) { return run->config->gate.ignored(finding); });
@@ -255,7 +240,7 @@ CheckResult run_check(CheckRun config, std::ostream& out, std::ostream& err) {
         try {
             std::rethrow_exception(escaped);
         } catch (const std::exception& error) {
-            err << "relaymetry: internal error: " << error.what() << '\n';
+            err << "relaymetry: internal error: " << report::escape_untrusted(error.what()) << '\n';
         }
         code = ExitCode::internal;
     }
@@ -274,7 +259,7 @@ CheckResult run_check(CheckRun config, std::ostream& out, std::ostream& err) {
     if (config.state) {
         std::string error;
         if (!config.state->commit(error)) {
-            err << "relaymetry: --state: " << error << '\n';
+            err << "relaymetry: --state: " << report::escape_untrusted(error) << '\n';
             code = worst(code, ExitCode::usage);
         }
     }

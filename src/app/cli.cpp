@@ -105,7 +105,8 @@ bool make_gate(const OutputOptions& options, Gate& gate, std::ostream& err) {
 // --json is --format json; with another --format it is a contradiction.
 std::optional<report::Format> output_format(const OutputOptions& options, std::ostream& err) {
     if (options.json && !options.format.empty() && options.format != "json") {
-        err << "relaymetry: --json and --format " << options.format << ": choose one output format\n";
+        err << "relaymetry: --json and --format " << report::escape_untrusted(options.format)
+            << ": choose one output format\n";
         return std::nullopt;
     }
     return options.json ? report::Format::json : report::parse_format(options.format).value_or(report::Format::text);
@@ -266,7 +267,8 @@ std::optional<ExitCode> prepare_check(const CheckArgs& args, CheckSetup& setup, 
         }
         tls = std::make_unique<probe::TlsContexts>(tls_options);
     } catch (const std::exception& error) {
-        err << "relaymetry: --ca-file " << report::escape_untrusted(args.ca_file) << ": " << error.what() << '\n';
+        err << "relaymetry: --ca-file " << report::escape_untrusted(args.ca_file) << ": "
+            << report::escape_untrusted(error.what()) << '\n';
         return ExitCode::usage;
     }
     prober.tls = tls.get();
@@ -334,6 +336,7 @@ std::vector<std::string> lines_of(const std::string& text) {
 
 // The Monitoring Plugins convention for a plugin that could not run: one UNKNOWN status line on
 // stdout (what Nagios shows), exit 3.
+// `why` is already escaped.
 int nagios_unknown(const std::string& why) {
     std::cout << "RELAYMETRY UNKNOWN - " << why << '\n';
     return static_cast<int>(report::NagiosState::unknown);
@@ -499,9 +502,12 @@ int run(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
-        const int code = app.exit(error);  // prints help/version to stdout, errors to stderr
+        // Help and version go to stdout; CLI11's errors quote the argument as typed, so they are escaped.
+        std::ostringstream usage_error;
+        const int code = app.exit(error, std::cout, usage_error);
+        std::cerr << report::escape_untrusted_lines(usage_error.str());
         if (code != 0 && check_cmd->parsed() && check_args.output.format == "nagios") {
-            return nagios_unknown(error.what());
+            return nagios_unknown(report::escape_untrusted(error.what()));
         }
         return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
     }
@@ -521,7 +527,7 @@ int run(int argc, char** argv) {
         }
         return static_cast<int>(code);
     } catch (const std::exception& error) {
-        std::cerr << "relaymetry: internal error: " << error.what() << '\n';
+        std::cerr << "relaymetry: internal error: " << report::escape_untrusted(error.what()) << '\n';
         return static_cast<int>(ExitCode::internal);
     }
 }

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <fstream>
 #include <unordered_set>
+#include <utility>
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -11,6 +12,8 @@
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
+
+#include "relaymetry/policy/host_name.hpp"
 
 namespace relaymetry::app {
 
@@ -43,6 +46,26 @@ void put(json& object, const char* key, const std::optional<T>& value) {
     }
 }
 
+// A number nlohmann would convert with undefined behaviour (one too large for T, read as a double) or
+// change (a fraction, one out of T's range) is not taken: the entry is damaged.
+struct DamagedEntry {};
+
+template <typename T>
+T whole_number(const json& value) {
+    if (value.is_number_unsigned()) {
+        const auto number = value.get<std::uint64_t>();
+        if (std::in_range<T>(number)) {
+            return static_cast<T>(number);
+        }
+    } else if (value.is_number_integer()) {
+        const auto number = value.get<std::int64_t>();
+        if (std::in_range<T>(number)) {
+            return static_cast<T>(number);
+        }
+    }
+    throw DamagedEntry{};
+}
+
 std::optional<std::vector<std::string>> string_list(const json& object, const char* key) {
     const auto found = object.find(key);
     if (found == object.end()) {
@@ -66,7 +89,10 @@ std::string_view domain_of_line(std::string_view line) {
         line.back() != '}') {
         return {};
     }
-    return line.substr(0, tab);
+    // relaymetry writes only normalised domains: anything else (a control character, a space) was
+    // not written by it, and must not reach a report or the file again.
+    const auto domain = line.substr(0, tab);
+    return policy::host_name_problem(domain) ? std::string_view() : domain;
 }
 
 // Every line of `path` after the first, each with whether it ended in a newline.
@@ -114,9 +140,10 @@ std::string state_entry(const DomainSnapshot& snapshot) {
         }
         object["keys"] = std::move(keys);
     }
-    // Strings from the network (TXT records) are JSON-escaped here: the line never holds a raw TAB or
-    // newline of theirs, so the line structure cannot be broken by a record.
-    return snapshot.domain + "\t" + object.dump(-1, ' ', false, json::error_handler_t::replace);
+    // Strings from the network (TXT records) are JSON-escaped here, non-ASCII included: the line never
+    // holds a raw TAB or newline of theirs, so a record cannot break the line structure, and `cat FILE`
+    // cannot send a terminal a C1 control or a bidi override.
+    return snapshot.domain + "\t" + object.dump(-1, ' ', true, json::error_handler_t::replace);
 }
 
 std::optional<DomainSnapshot> parse_state_entry(std::string_view line) {
@@ -128,7 +155,7 @@ std::optional<DomainSnapshot> parse_state_entry(std::string_view line) {
         const auto object = json::parse(line.substr(domain.size() + 1));
         DomainSnapshot snapshot;
         snapshot.domain = std::string(domain);
-        snapshot.checked_at = object.at("checked_at").get<std::int64_t>();
+        snapshot.checked_at = whole_number<std::int64_t>(object.at("checked_at"));
         snapshot.mx = string_list(object, "mx");
         snapshot.mta_sts_txt = string_list(object, "mta_sts_txt");
         snapshot.sts_id = string_value(object, "sts_id");
@@ -136,9 +163,9 @@ std::optional<DomainSnapshot> parse_state_entry(std::string_view line) {
             PolicySnapshot entry;
             entry.sha256 = policy->at("sha256").get<std::string>();
             entry.mode = policy->at("mode").get<std::string>();
-            entry.max_age = policy->at("max_age").get<std::int64_t>();
+            entry.max_age = whole_number<std::int64_t>(policy->at("max_age"));
             entry.mx = policy->at("mx").get<std::vector<std::string>>();
-            entry.fetched_at = policy->at("fetched_at").get<std::int64_t>();
+            entry.fetched_at = whole_number<std::int64_t>(policy->at("fetched_at"));
             entry.id = string_value(*policy, "id");
             snapshot.policy = std::move(entry);
         }
@@ -146,14 +173,16 @@ std::optional<DomainSnapshot> parse_state_entry(std::string_view line) {
         if (const auto keys = object.find("keys"); keys != object.end()) {
             std::vector<KeySnapshot> list;
             for (const auto& key : *keys) {
-                list.push_back({key.at("host").get<std::string>(), key.at("port").get<std::uint16_t>(),
+                list.push_back({key.at("host").get<std::string>(), whole_number<std::uint16_t>(key.at("port")),
                                 key.at("address").get<std::string>(), key.at("spki_sha256").get<std::string>(),
-                                key.at("not_after").get<std::int64_t>()});
+                                whole_number<std::int64_t>(key.at("not_after"))});
             }
             snapshot.keys = std::move(list);
         }
         return snapshot;
     } catch (const json::exception&) {
+        return std::nullopt;
+    } catch (const DamagedEntry&) {
         return std::nullopt;
     }
 }

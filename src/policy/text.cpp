@@ -88,7 +88,10 @@ std::string quote(std::string_view text, std::size_t max_chars) {
         if (c >= 0x20 && c < 0x7F) {
             out += static_cast<char>(c);
             ++i;
-        } else if (const auto length = utf8_sequence_length(text.substr(i)); length > 0) {
+        } else if (const auto length = utf8_sequence_length(text.substr(i));
+                   length > 0 && !(c == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0)) {
+            // Valid UTF-8 is kept, but not the C1 controls U+0080-U+009F (C2 80 - C2 9F): some
+            // terminals act on them as on ESC.
             out.append(text.substr(i, length));
             i += length;
         } else {

@@ -37,7 +37,7 @@ std::string_view trim_wsp(std::string_view text);
 bool is_ext_name(std::string_view name);
 
 // A short, display-safe excerpt of untrusted text for an error message: valid UTF-8 is kept, control
-// characters and invalid bytes become \xNN, and long text is cut at max_chars with "...". Messages
+// characters (C0, DEL, C1) and invalid bytes become \xNN, and long text is cut at max_chars with "...". Messages
 // then stay valid UTF-8 (JSON-safe) and one line long, whatever bytes the record held.
 std::string quote(std::string_view text, std::size_t max_chars = 48);
 

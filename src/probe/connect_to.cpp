@@ -62,6 +62,17 @@ std::string_view strip_dot(std::string_view host) {
     return host;
 }
 
+// Labels of letters, digits, '-' and '_' (SRV-style names as well), separated by single dots: what can
+// match a host relaymetry probes. Anything else would be a rule that silently never applies.
+bool is_host_name(std::string_view host) {
+    if (host.empty() || host.front() == '.' || host.back() == '.' || host.find("..") != std::string_view::npos) {
+        return false;
+    }
+    return std::all_of(host.begin(), host.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+    });
+}
+
 }  // namespace
 
 tl::expected<ConnectToRule, std::string> parse_connect_to(std::string_view text) {
@@ -75,6 +86,10 @@ tl::expected<ConnectToRule, std::string> parse_connect_to(std::string_view text)
     }
     ConnectToRule rule;
     rule.host = lower(strip_dot(fields.parts[0]));
+    if (!fields.parts[0].empty() && !is_host_name(rule.host)) {
+        return tl::unexpected("HOST '" + std::string(fields.parts[0]) +
+                              "' is not a host name (letters, digits, '-', '_' and dots between labels)");
+    }
     auto port = parse_port(fields.parts[1], "PORT");
     if (!port) {
         return tl::unexpected(port.error());

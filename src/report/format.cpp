@@ -1,6 +1,7 @@
 // Shared formatting, and escape_untrusted: what a hostile peer sent must never reach the terminal raw.
 #include "format.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -92,6 +93,20 @@ std::string escape_untrusted(std::string_view text) {
                 }
         }
         i += length;
+    }
+    return out;
+}
+
+std::string escape_untrusted_lines(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t start = 0; start < text.size();) {
+        const auto end = std::min(text.find('\n', start), text.size());
+        out += escape_untrusted(text.substr(start, end - start));
+        if (end < text.size()) {
+            out += '\n';
+        }
+        start = end + 1;
     }
     return out;
 }

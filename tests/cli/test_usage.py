@@ -77,6 +77,22 @@ class BadInput(unittest.TestCase):
             self.assert_usage_error(result, option, "\\u001b[31m")
             self.assertNotIn("\x1b", result.stderr, option)
 
+    def test_option_parser_errors_are_escaped(self):
+        # Values the option parser itself refuses: its message quotes them, and stderr is a terminal too.
+        for arguments in (("check", "example.com", "--timeout", "5\x1b[31m"),
+                          ("check", "example.com", "--format", "te\x1b]0;owned\x07xt"),
+                          ("check", "example.com", "--no-such\x1b[2J")):
+            result = run(*arguments)
+            self.assert_usage_error(result, "\\u001b")
+            self.assertNotIn("\x1b", result.stderr, arguments)
+            self.assertNotIn("\x07", result.stderr, arguments)
+
+    def test_option_parser_errors_are_escaped_in_the_nagios_status_line(self):
+        result = run("check", "example.com", "--format", "nagios", "--timeout", "x\x1b[31m")
+        self.assertEqual(result.returncode, 3, result.stderr)
+        self.assertTrue(result.stdout.startswith("RELAYMETRY UNKNOWN - "), result.stdout)
+        self.assertNotIn("\x1b", result.stdout + result.stderr)
+
 
 class Rules(unittest.TestCase):
     def test_listing_matches_the_generated_doc(self):

@@ -10,6 +10,7 @@
 
 #include "relaymetry/app/collect.hpp"
 #include "relaymetry/app/exit_code.hpp"
+#include "relaymetry/app/gate.hpp"
 #include "relaymetry/app/progress.hpp"
 #include "relaymetry/app/state_file.hpp"
 #include "relaymetry/core/finding.hpp"
@@ -18,15 +19,6 @@
 #include "relaymetry/rules/rules.hpp"
 
 namespace relaymetry::app {
-
-// Which findings count: --fail-on and --ignore (exact IDs or "area.*").
-struct Gate {
-    std::optional<Severity> fail_on = Severity::error;  // nullopt = never
-    std::vector<std::string> ignore;
-
-    bool ignored(const Finding& finding) const;
-    bool fails(const Findings& findings) const;
-};
 
 struct CheckRun {
     std::vector<std::string> domains;  // normalised

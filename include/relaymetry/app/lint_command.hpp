@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "relaymetry/app/check_command.hpp"
 #include "relaymetry/app/exit_code.hpp"
+#include "relaymetry/app/gate.hpp"
 #include "relaymetry/report/report.hpp"
 #include "relaymetry/report/run_output.hpp"
 

@@ -35,5 +35,8 @@ std::string render_lint_json(const LintReport& lint);
 // Control characters (and invalid UTF-8) of a network string escaped as JSON escapes, so a hostile
 // peer cannot drive the user's terminal.
 std::string escape_untrusted(std::string_view text);
+// escape_untrusted line by line, the line feeds kept: for messages of several lines (a library's
+// usage error) that quote what the user typed.
+std::string escape_untrusted_lines(std::string_view text);
 
 }  // namespace relaymetry::report

@@ -1,5 +1,6 @@
 // The --state file: one entry both ways, the version line, and a run's cycle on a real file (read the
 // run's domains, record, commit), with the files it must refuse: damaged, newer, locked.
+#include <algorithm>
 #include <cstdint>
 #include <fstream>
 #include <sstream>
@@ -64,6 +65,27 @@ TEST_CASE("state entry: a snapshot survives the round trip, network bytes cannot
     CHECK_FALSE(app::parse_state_entry("example.com {}"));
     CHECK_FALSE(app::parse_state_entry("example.com\t{\"checked_at\": \"yesterday\"}"));
     CHECK_FALSE(app::parse_state_entry(line.substr(0, line.size() - 5)));
+    // Found by tests/fuzz/state_file: numbers nlohmann would convert with undefined behaviour or change,
+    // and domains relaymetry never writes, are damaged entries.
+    CHECK_FALSE(app::parse_state_entry("example.com\t{\"checked_at\": 1764547266666666666666766663333}"));
+    CHECK_FALSE(app::parse_state_entry("example.com\t{\"checked_at\": 1.5}"));
+    CHECK_FALSE(app::parse_state_entry(
+        "example.com\t{\"checked_at\":0,\"keys\":[{\"host\":\"h\",\"port\":70000,\"address\":\"a\","
+        "\"spki_sha256\":\"s\",\"not_after\":0}]}"));
+    constexpr char k_nul_in_domain[] = "exa\0mple.com\t{\"checked_at\":0}";
+    CHECK_FALSE(app::parse_state_entry(std::string_view(k_nul_in_domain, sizeof k_nul_in_domain - 1)));
+    CHECK(app::parse_state_entry("example.com\t{\"checked_at\":0}"));
+}
+
+TEST_CASE("state entries are ASCII: TXT strings from the network are escaped") {
+    DomainSnapshot snapshot;
+    snapshot.domain = "example.com";
+    snapshot.mta_sts_txt = std::vector<std::string>{"v=STSv1; id=1\x7f\xc2\x89\xe2\x80\xae"};
+    const auto line = app::state_entry(snapshot);
+    CHECK(line.find("\\u0089") != std::string::npos);
+    CHECK(line.find("\\u202e") != std::string::npos);
+    CHECK(std::all_of(line.begin(), line.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }));
+    CHECK(app::parse_state_entry(line) == snapshot);
 }
 
 TEST_CASE("state version line") {

@@ -168,6 +168,19 @@ TEST_CASE("hostile bytes never break the parser or the messages", "[mta-sts-txt]
     CHECK(has_error(parse, "\\x00"));
 }
 
+// Found by tests/fuzz/mta_sts_txt (corpus: regression-c1-control-in-message): U+0089 is valid UTF-8
+// and a control character all the same.
+TEST_CASE("C1 controls in a record are escaped in the messages", "[mta-sts-txt]") {
+    const auto parse = parse_mta_sts_txt("av\xc2\x89x");
+    REQUIRE_FALSE(parse.valid);
+    CHECK(has_error(parse, "\\xC2\\x89"));
+    for (const auto& error : parse.errors) {
+        CHECK(error.find("\xc2\x89") == std::string::npos);
+    }
+    // Other valid UTF-8 is shown as it is.
+    CHECK(parse_mta_sts_txt("v=STSv1; id=\xc3\xa9").errors.front().find("\xc3\xa9") != std::string::npos);
+}
+
 TEST_CASE("the RRset as a sender sees it", "[mta-sts-txt]") {
     SECTION("one valid record among others") {
         const auto facts = mta_sts_txt_facts(LookupStatus::answer, {"v=spf1 -all", "v=STSv1; id=abc"});

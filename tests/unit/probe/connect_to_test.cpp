@@ -30,6 +30,11 @@ TEST_CASE("connect-to rejects malformed values with a reason") {
     CHECK(parse_connect_to("a:465:[::1:1").error().find("']'") != std::string::npos);
     CHECK(parse_connect_to("a:465::1").error().find("ADDR is empty") != std::string::npos);
     CHECK(!parse_connect_to("a:x:127.0.0.1:1"));
+    // A HOST no probe could match (found by tests/fuzz/connect_to) is an error, not a dead rule.
+    CHECK(parse_connect_to("ma\x1cil.example.com:25:127.0.0.1:").error().find("not a host name") != std::string::npos);
+    CHECK(parse_connect_to("mail..example.com:25:127.0.0.1:").error().find("not a host name") != std::string::npos);
+    CHECK(parse_connect_to("mail.example.com..:25:127.0.0.1:").error().find("not a host name") != std::string::npos);
+    CHECK(parse_connect_to("_submissions._tcp.example.com.:25:127.0.0.1:"));
 }
 
 TEST_CASE("redirect applies the first matching rule") {

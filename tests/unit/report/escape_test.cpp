@@ -3,6 +3,7 @@
 #include "relaymetry/report/report.hpp"
 
 using relaymetry::report::escape_untrusted;
+using relaymetry::report::escape_untrusted_lines;
 
 TEST_CASE("escape_untrusted leaves printable text and valid UTF-8 alone") {
     CHECK(escape_untrusted("220 mail.example.com ESMTP Postfix") == "220 mail.example.com ESMTP Postfix");
@@ -36,4 +37,13 @@ TEST_CASE("escape_untrusted shows invalid UTF-8 byte by byte and doubles backsla
     CHECK(escape_untrusted("end\xe2\x82") == "end\\xe2\\x82");              // truncated sequence
     CHECK(escape_untrusted("\xf4\x90\x80\x80") == "\\xf4\\x90\\x80\\x80");  // above U+10FFFF
     CHECK(escape_untrusted("a\\u001b") == "a\\\\u001b");                    // a literal escape cannot pass for ours
+}
+
+TEST_CASE("escape_untrusted_lines keeps the line feeds and escapes the rest of each line") {
+    CHECK(escape_untrusted_lines("one\ntwo\n") == "one\ntwo\n");
+    CHECK(escape_untrusted_lines("--timeout: 5\x1b[31m\nRun with --help\n") ==
+          "--timeout: 5\\u001b[31m\nRun with --help\n");
+    CHECK(escape_untrusted_lines("a\r\nb") == "a\\r\nb");  // a carriage return cannot rewrite the line
+    CHECK(escape_untrusted_lines("\n\n") == "\n\n");
+    CHECK(escape_untrusted_lines("") == "");
 }

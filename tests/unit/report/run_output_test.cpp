@@ -164,3 +164,13 @@ TEST_CASE("an internal error leaves no facts: nagios is UNKNOWN, junit has an er
         }
     }
 }
+
+// Found by tests/fuzz/report (corpus: regression-nagios-perf-label): perfdata labels name hosts from DNS.
+TEST_CASE("nagios: network text in perfdata labels is escaped") {
+    auto facts = good_domain();
+    facts.submission->endpoints[0].host = "mail\x1b[2J.example.com";
+    const auto out = run_output(format(report::Format::nagios), {{facts, {}}});
+    INFO(out);
+    CHECK(out.find('\x1b') == std::string::npos);
+    CHECK(has(out, "'probe_time mail\\u001b[2J.example.com:465 192.0.2.10'="));
+}
