@@ -88,16 +88,30 @@ std::size_t first_raw_control(std::string_view text, std::string_view allowed) {
     return std::string_view::npos;
 }
 
-bool has_raw_control(std::string_view text, std::string_view allowed) {
-    return first_raw_control(text, allowed) != std::string_view::npos;
-}
-
 void require_clean_text(std::string_view text, std::string_view allowed, std::string_view what) {
     require(valid_utf8(text), std::string(what) + ": output is not valid UTF-8", text);
     const auto at = first_raw_control(text, allowed);
     // The excerpt starts a little before the character, which may be far into a long report.
     require(at == std::string_view::npos, std::string(what) + ": output holds a raw control character",
             at == std::string_view::npos ? text : text.substr(at < 160 ? 0 : at - 160));
+}
+
+std::string without_colour(std::string_view text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '\x1b' && i + 1 < text.size() && text[i + 1] == '[') {
+            auto end = i + 2;
+            while (end < text.size() && ((text[end] >= '0' && text[end] <= '9') || text[end] == ';')) {
+                ++end;
+            }
+            if (end < text.size() && text[end] == 'm') {
+                i = end;
+                continue;
+            }
+        }
+        out += text[i];
+    }
+    return out;
 }
 
 void require_json_lines(std::string_view text, std::string_view what) {

@@ -12,30 +12,6 @@
 
 using namespace relaymetry;
 
-namespace {
-
-// The text without the SGR sequences (ESC [ digits ; ... m) that colour it: the only escape
-// sequences the text report may write.
-std::string without_colour(std::string_view text) {
-    std::string out;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '\x1b' && i + 1 < text.size() && text[i + 1] == '[') {
-            auto end = i + 2;
-            while (end < text.size() && ((text[end] >= '0' && text[end] <= '9') || text[end] == ';')) {
-                ++end;
-            }
-            if (end < text.size() && text[end] == 'm') {
-                i = end;
-                continue;
-            }
-        }
-        out += text[i];
-    }
-    return out;
-}
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size == 0) {
         return 0;
@@ -71,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             fuzz::require_clean_text(output, "\n", "lint --format junit");
             fuzz::require(output.starts_with("<?xml"), "JUnit output is not an XML document", output);
             break;
-        default: fuzz::require_clean_text(without_colour(output), "\n", "lint text report");
+        default: fuzz::require_clean_text(fuzz::without_colour(output), "\n", "lint text report");
     }
     return 0;
 }

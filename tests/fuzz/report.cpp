@@ -101,25 +101,6 @@ DomainFacts facts_from(const std::vector<std::string>& part, std::uint8_t choice
     return facts;
 }
 
-// The text without the SGR sequences (ESC [ digits ; ... m) that colour it.
-std::string without_colour(std::string_view text) {
-    std::string out;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '\x1b' && i + 1 < text.size() && text[i + 1] == '[') {
-            auto end = i + 2;
-            while (end < text.size() && ((text[end] >= '0' && text[end] <= '9') || text[end] == ';')) {
-                ++end;
-            }
-            if (end < text.size() && text[end] == 'm') {
-                i = end;
-                continue;
-            }
-        }
-        out += text[i];
-    }
-    return out;
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -145,7 +126,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const auto name = std::string(report::to_string(format));
         switch (format) {
             case report::Format::json: fuzz::require_json_lines(text, name); break;
-            case report::Format::text: fuzz::require_clean_text(without_colour(text), "\n", name); break;
+            case report::Format::text: fuzz::require_clean_text(fuzz::without_colour(text), "\n", name); break;
             case report::Format::prometheus:
                 fuzz::require_clean_text(text, "\n", name);
                 for (const auto& line : fuzz::split(text, '\n', text.size() + 1)) {
