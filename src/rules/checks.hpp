@@ -46,8 +46,10 @@ Target address_target(const Endpoint& endpoint, const AddressProbe& probe);
 Target endpoint_target(const Endpoint& endpoint);
 std::string endpoint_text(const Endpoint& endpoint, const AddressProbe& probe);
 std::string endpoint_text(const Endpoint& endpoint);
-// "SRV targets probed per service: 8; 24 left out: mail9.example.com:465, ... (and 19 more)".
-std::string cap_text(const CapReached& cap);
+// One notice `id` per fan-out cap reached (docs/cli.md "Limits"): "Not every <what> of <domain> was
+// <done> (SRV targets probed per service: 8; 24 left out: mail9.example.com:465, ... (and 19 more), ...)".
+void emit_caps(Findings& out, std::string_view id, const DomainFacts& facts, const std::vector<CapReached>& caps,
+               std::string_view what, std::string_view done, const std::string& fix);
 // ": <the probe's error>", or empty.
 std::string error_suffix(const AddressProbe& probe);
 // The port-25 probes of the MX hosts (--mx-probe), empty otherwise and for a null MX.

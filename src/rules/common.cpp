@@ -111,12 +111,18 @@ std::string endpoint_text(const Endpoint& endpoint) {
     return to_string(endpoint_target(endpoint));
 }
 
-std::string cap_text(const CapReached& cap) {
-    std::string text = cap.limit + "; " + std::to_string(cap.left_out) + " left out: " + join(cap.examples, ", ");
-    if (cap.left_out > cap.examples.size()) {
-        text += " (and " + std::to_string(cap.left_out - cap.examples.size()) + " more)";
+void emit_caps(Findings& out, std::string_view id, const DomainFacts& facts, const std::vector<CapReached>& caps,
+               std::string_view what, std::string_view done, const std::string& fix) {
+    for (const auto& cap : caps) {
+        std::string text = cap.limit + "; " + std::to_string(cap.left_out) + " left out: " + join(cap.examples, ", ");
+        if (cap.left_out > cap.examples.size()) {
+            text += " (and " + std::to_string(cap.left_out - cap.examples.size()) + " more)";
+        }
+        emit(out, id, Target::domain(facts.domain),
+             "Not every " + std::string(what) + " of " + domain_of(facts) + " was " + std::string(done) + " (" + text +
+                 ", docs/cli.md \"Limits\"): nothing was concluded about those left out.",
+             fix);
     }
-    return text;
 }
 
 std::string error_suffix(const AddressProbe& probe) {

@@ -174,13 +174,9 @@ void check_mx_probes_capped(const DomainFacts& facts, const RuleOptions&, Findin
     if (!facts.mx) {
         return;
     }
-    for (const auto& cap : facts.mx->caps) {
-        emit(out, "mx.probes-capped", Target::domain(facts.domain),
-             "Not every MX host of " + domain_of(facts) + " was checked (" + cap_text(cap) +
-                 ", docs/cli.md \"Limits\"): nothing was concluded about those left out.",
-             "Nothing to do if the MX hosts are intended; senders try them in preference order and rarely go "
-             "past the first few.");
-    }
+    emit_caps(out, "mx.probes-capped", facts, facts.mx->caps, "MX host", "checked",
+              "Nothing to do if the MX hosts are intended; senders try them in preference order and rarely go "
+              "past the first few.");
 }
 
 }  // namespace relaymetry::rules::detail

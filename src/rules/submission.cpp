@@ -363,13 +363,9 @@ void check_submission_probes_capped(const DomainFacts& facts, const RuleOptions&
     if (!facts.submission) {
         return;
     }
-    for (const auto& cap : facts.submission->caps) {
-        emit(out, "submission.probes-capped", Target::domain(facts.domain),
-             "Not every submission server of " + domain_of(facts) + " was probed (" + cap_text(cap) +
-                 ", docs/cli.md \"Limits\"): nothing was concluded about those left out.",
-             "Nothing to do if the servers are intended; mail clients try only the first few SRV targets and "
-             "addresses, so a shorter list is also the one they use.");
-    }
+    emit_caps(out, "submission.probes-capped", facts, facts.submission->caps, "submission server", "probed",
+              "Nothing to do if the servers are intended; mail clients try only the first few SRV targets and "
+              "addresses, so a shorter list is also the one they use.");
 }
 
 }  // namespace relaymetry::rules::detail
