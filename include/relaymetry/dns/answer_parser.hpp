@@ -36,7 +36,7 @@ inline constexpr std::size_t k_max_dropped_descriptions = 8;
 // `dropped_records`, the others kept -> `answer`; when every one is dropped -> malformed, the error
 // naming the first. Host names come without the trailing dot; the root name (an SRV target or MX
 // host of ".") comes back as ".". TXT records are one string each, their character-strings
-// concatenated (RFC 7208 §3.3, RFC 8461 §3.1).
+// concatenated (RFC 7208 §3.3, RFC 8461 §3.1). A record sent twice (the same RDATA) is kept once.
 // The header's AD bit gives `dnssec` of an answer, NODATA or NXDOMAIN: secure when set, insecure when
 // not (a SERVFAIL stays indeterminate: only a second query with CD can tell bogus). An extended DNS
 // error in the OPT record (RFC 8914) is kept whatever the RCODE. TLSA records come parsed; DNSKEY

@@ -560,6 +560,39 @@ TEST_CASE("compression: backward pointers are followed; forward, self and loopin
     CHECK(parse(into_header, name, RecordType::a).status == LookupStatus::malformed);
 }
 
+TEST_CASE("a record sent twice is kept once and does not count against the cap (RFC 2181 section 5)") {
+    std::vector<FakeRecord> addresses(20, FakeRecord::a("same.example.com", "192.0.2.1"));
+    addresses.push_back(FakeRecord::a("same.example.com", "192.0.2.2"));
+    auto result =
+        parse(build_dns_response("same.example.com", test::k_type_a, addresses), "same.example.com", RecordType::a);
+    CHECK(result.status == LookupStatus::answer);
+    CHECK(result.addresses == std::vector<std::string>{"192.0.2.1", "192.0.2.2"});
+    CHECK(result.records_cut == 0);
+
+    const std::string name = "_submissions._tcp.example.com";
+    std::vector<FakeRecord> srv(40, FakeRecord::srv(name, 0, 0, 465, "mail.example.com"));
+    srv.push_back(FakeRecord::srv(name, 0, 0, 465, "mail2.example.com"));
+    srv.push_back(FakeRecord::srv(name, 1, 0, 465, "mail.example.com"));  // another priority: another record
+    result = parse(build_dns_response(name, test::k_type_srv, srv), name, RecordType::srv);
+    REQUIRE(result.srv.size() == 3);
+    CHECK(result.srv[1].target == "mail2.example.com");
+    CHECK(result.srv[2].priority == 1);
+    CHECK(result.records_cut == 0);
+
+    std::vector<FakeRecord> mx(3, FakeRecord::mx("example.com", 10, "mx.example.com"));
+    result = parse(build_dns_response("example.com", test::k_type_mx, mx), "example.com", RecordType::mx);
+    CHECK(result.mx.size() == 1);
+
+    const std::string sts = "_mta-sts.example.com";
+    result = parse(build_dns_response(sts, test::k_type_txt,
+                                      {FakeRecord::txt(sts, {"v=STSv1; id=1"}), FakeRecord::txt(sts, {"v=STSv1; id=1"}),
+                                       FakeRecord::txt(sts, {"v=STSv1; ", "id=1"})}),
+                   sts, RecordType::txt);
+    // The third splits its character-strings elsewhere: another record with the same text, which a
+    // sender counts as a second record (RFC 8461 section 3.1), so it must stay.
+    CHECK(result.txt == std::vector<std::string>{"v=STSv1; id=1", "v=STSv1; id=1"});
+}
+
 TEST_CASE("what a cap cuts is counted") {
     std::vector<FakeRecord> addresses;
     for (int i = 1; i <= 12; ++i) {
