@@ -469,6 +469,9 @@ void keep_usable(const std::vector<const RecordView*>& records, RecordType type,
     std::size_t ordinal = 0;
     for (const auto* record : records) {
         ++ordinal;
+        if (sent_before(record->rdata)) {
+            continue;  // the same bytes parse the same: nothing to parse again
+        }
         auto value = parse(*record);
         if (!value) {
             ++result.dropped_count;
@@ -476,8 +479,6 @@ void keep_usable(const std::vector<const RecordView*>& records, RecordType type,
                 result.dropped_records.push_back(std::string{to_string(type)} + " record " + std::to_string(ordinal) +
                                                  ": " + value.error());
             }
-        } else if (sent_before(record->rdata)) {
-            // the same record again: kept once
         } else if (kept.size() == cap) {
             ++result.records_cut;
         } else {
