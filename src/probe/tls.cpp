@@ -63,6 +63,13 @@ detail::StorePtr load_trust_store(const TlsClientOptions& options) {
     return store;
 }
 
+// Stands in for X509_verify_cert in the handshake. With SSL_VERIFY_NONE libssl still builds and verifies
+// the server's chain, only to ignore the verdict; inspect_session verifies it again (judge_certificate),
+// so the handshake's own pass was a second chain verification per connection for nothing.
+int skip_handshake_verification(X509_STORE_CTX* /*context*/, void* /*arg*/) {
+    return 1;
+}
+
 void configure(ssl::context& context, int min_version, int max_version, const char* ciphers, X509_STORE* trust) {
     SSL_CTX* handle = context.native_handle();
     SSL_CTX_set_min_proto_version(handle, min_version);
@@ -80,6 +87,7 @@ void configure(ssl::context& context, int min_version, int max_version, const ch
     SSL_CTX_set_max_cert_list(handle, k_max_certificate_list_bytes);
     // inspect_session judges the chain itself (judge_certificate); the handshake need not.
     SSL_CTX_set_verify(handle, SSL_VERIFY_NONE, nullptr);
+    SSL_CTX_set_cert_verify_callback(handle, skip_handshake_verification, nullptr);
 }
 
 bool has_forward_secrecy(const SSL* ssl, const SSL_CIPHER* cipher) {
