@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -453,24 +454,23 @@ tl::expected<TlsaRecord, std::string> parse_tlsa(const RecordView& record) {
 
 // Parses each of `records` (the queried type, at the end of the CNAME chain) into `kept`, up to `cap`;
 // the unusable ones go to the result's dropped list, the usable ones past the cap to records_cut. A
-// usable record whose RDATA is byte for byte that of one kept is the same record sent twice: an RRset
-// is a set (RFC 2181 §5), resolvers and senders see it once, so it is kept once and does not count
-// against the cap. Bytes are compared, not parsed values: two TXT records that differ only in where
-// their character-strings split are two records to a sender (RFC 8461 §3.1: "multiple").
+// usable record whose RDATA is byte for byte that of one kept or cut is the same record sent twice: an
+// RRset is a set (RFC 2181 §5), resolvers and senders see it once, so it is kept (or counted as cut)
+// once and does not count against the cap. Bytes are compared, not parsed values: two TXT records that
+// differ only in where their character-strings split are two records to a sender (RFC 8461 §3.1:
+// "multiple"). A hash set, because the cut ones are as many as the message holds.
 template <typename Value, typename Parse>
 void keep_usable(const std::vector<const RecordView*>& records, RecordType type, std::size_t cap, Parse&& parse,
                  std::vector<Value>& kept, LookupResult& result) {
-    std::vector<std::span<const unsigned char>> kept_rdata;
-    const auto sent_before = [&](std::span<const unsigned char> rdata) {
-        return std::any_of(kept_rdata.begin(), kept_rdata.end(), [&](std::span<const unsigned char> other) {
-            return std::equal(rdata.begin(), rdata.end(), other.begin(), other.end());
-        });
+    std::unordered_set<std::string_view> usable_rdata;  // of the records kept or cut so far
+    const auto bytes = [](std::span<const unsigned char> rdata) {
+        return std::string_view(reinterpret_cast<const char*>(rdata.data()), rdata.size());
     };
     std::size_t ordinal = 0;
     for (const auto* record : records) {
         ++ordinal;
-        if (sent_before(record->rdata)) {
-            continue;  // the same bytes parse the same: nothing to parse again
+        if (usable_rdata.contains(bytes(record->rdata))) {
+            continue;  // the same bytes parse the same: nothing to parse or count again
         }
         auto value = parse(*record);
         if (!value) {
@@ -479,11 +479,13 @@ void keep_usable(const std::vector<const RecordView*>& records, RecordType type,
                 result.dropped_records.push_back(std::string{to_string(type)} + " record " + std::to_string(ordinal) +
                                                  ": " + value.error());
             }
-        } else if (kept.size() == cap) {
-            ++result.records_cut;
         } else {
-            kept.push_back(std::move(*value));
-            kept_rdata.push_back(record->rdata);
+            if (kept.size() == cap) {
+                ++result.records_cut;
+            } else {
+                kept.push_back(std::move(*value));
+            }
+            usable_rdata.insert(bytes(record->rdata));
         }
     }
 }

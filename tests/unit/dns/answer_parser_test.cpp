@@ -591,6 +591,16 @@ TEST_CASE("a record sent twice is kept once and does not count against the cap (
     // The third splits its character-strings elsewhere: another record with the same text, which a
     // sender counts as a second record (RFC 8461 section 3.1), so it must stay.
     CHECK(result.txt == std::vector<std::string>{"v=STSv1; id=1", "v=STSv1; id=1"});
+
+    // A record past the cap, sent five times, is one record cut, not five.
+    std::vector<FakeRecord> past_cap;
+    for (std::size_t i = 1; i <= k_max_addresses_per_family + 1; ++i) {
+        past_cap.push_back(FakeRecord::a("big.example.com", "192.0.2." + std::to_string(i)));
+    }
+    past_cap.insert(past_cap.end(), 4, past_cap.back());
+    result = parse(build_dns_response("big.example.com", test::k_type_a, past_cap), "big.example.com", RecordType::a);
+    CHECK(result.addresses.size() == k_max_addresses_per_family);
+    CHECK(result.records_cut == 1);
 }
 
 TEST_CASE("what a cap cuts is counted") {
