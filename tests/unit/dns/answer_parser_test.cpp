@@ -597,7 +597,8 @@ TEST_CASE("a record sent twice is kept once and does not count against the cap (
     for (std::size_t i = 1; i <= k_max_addresses_per_family + 1; ++i) {
         past_cap.push_back(FakeRecord::a("big.example.com", "192.0.2." + std::to_string(i)));
     }
-    past_cap.insert(past_cap.end(), 4, past_cap.back());
+    const FakeRecord last = past_cap.back();  // a copy: insert() must not read from the vector it grows
+    past_cap.insert(past_cap.end(), 4, last);
     result = parse(build_dns_response("big.example.com", test::k_type_a, past_cap), "big.example.com", RecordType::a);
     CHECK(result.addresses.size() == k_max_addresses_per_family);
     CHECK(result.records_cut == 1);
